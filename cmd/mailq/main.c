@@ -1,0 +1,122 @@
+/*
+ * mailq - list the mail queue
+ *
+ * SUMMARY
+ *	mailq [-C config] [-j] [-v]
+ *
+ * DESCRIPTION
+ *	Prints the queue as Postfix's mailq (postqueue -p) does, or with -j
+ *	as postqueue -j JSON lines. sendmail -bp runs this program. The work
+ *	is mailq_print() in lib/mailq.c; see mailq(1) for the format.
+ *
+ * SECURITY
+ *	Installed setgid posthorn: the group of queue/ (0750) and of the
+ *	envelope files (0640). Before it looks at any input it reopens
+ *	descriptors 0-2, clears the environment and sets the umask
+ *	(privs_setid_start), keeping a copy of POSTHORN_CONF first. A caller
+ *	other than root who names another configuration (-C or
+ *	POSTHORN_CONF) loses the privilege before that file is read, so a
+ *	configuration cannot point the privilege at another directory. -v is
+ *	honoured for root only, as in Postfix's postqueue. Only envelopes are
+ *	read, never message files (see lib/mailq.c).
+ *
+ * DIAGNOSTICS
+ *	Exit status (sysexits.h): 0 the listing was written (malformed
+ *	entries are skipped with a warning on stderr); EX_USAGE bad options;
+ *	EX_CONFIG bad configuration; EX_TEMPFAIL the spool cannot be read
+ *	(the message names the directory and the reason); EX_IOERR the
+ *	listing could not be written; EX_OSERR privileges could not be
+ *	dropped.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "mailq.h"
+#include "privs.h"
+#include "spool.h"
+#include "str.h"
+#include "util.h"
+
+/* usage - the one usage message, then EX_USAGE */
+static void __attribute__((noreturn))
+usage(const char *why)
+{
+	fprintf(stderr, "mailq: %s\nusage: mailq [-C config] [-j] [-v]\n", why);
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mailq_opts o;
+	struct str err = STR_INIT;
+	const char *conf = NULL;
+	char *env_conf = NULL, msg[64];
+	int setid, verbose = 0, c, rc;
+
+	/* Before anything reads input: keep POSTHORN_CONF, then clean up. */
+	setid = privs_is_setid();
+	if (getenv("POSTHORN_CONF") != NULL)
+		env_conf = xstrdup(getenv("POSTHORN_CONF"));
+	if (setid)
+		privs_setid_start();
+	log_open("mailq", LOG_STDERR);
+	/* sendmail -bp ignores SIGPIPE and the disposition survives exec */
+	signal(SIGPIPE, SIG_DFL);
+
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	while ((c = getopt(argc, argv, "+C:jv")) != -1) {
+		switch (c) {
+		case 'C':
+			conf = optarg;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			if (optopt == 'C')
+				usage("option -C needs an argument");
+			(void)util_snprintf(msg, sizeof(msg), "unknown option -%c", optopt);
+			usage(msg);
+		}
+	}
+	if (optind < argc)
+		usage("unexpected argument");
+	if (conf == NULL)
+		conf = env_conf;
+
+	/* Another configuration is not read with our privilege. */
+	if (setid && getuid() != 0 && conf != NULL) {
+		if (privs_drop_setid() < 0)
+			die(EX_OSERR, "cannot drop privileges: %s", strerror(errno));
+		setid = 0;
+	}
+	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+		die(EX_CONFIG, "%s", err.s);
+	log_set_file(conf_str("maillog_file"));
+	if (verbose && getuid() == 0) {
+		o.verbose = 1;
+		log_set_flags(LOG_STDERR | LOG_VERBOSE);
+	}
+	o.size_limit = conf_size("message_size_limit");
+	spool_setup(conf_str("spool_directory"));
+
+	if ((rc = mailq_print(stdout, &o, &err)) != 0)
+		die(rc, "%s", err.s);
+	str_free(&err);
+	free(env_conf);
+	return 0;
+}

@@ -1,0 +1,119 @@
+/*
+ * runq - the queue runner
+ *
+ * SUMMARY
+ *	runq [-C config] [-q] [-I id] [-R domain] [-S sender] [-v]
+ *	runq [-C config] -A address ...
+ *
+ * DESCRIPTION
+ *	One pass over the queue: pickup, delivery of what is due (all of it
+ *	with -q), retries, bounces, expiry. Started by cron, by sendmail after
+ *	a submission, or by the systemd path unit. -A reports where each
+ *	address would be delivered and delivers nothing (sendmail -bv).
+ *
+ * SECURITY
+ *	Runs as root (delivery children switch to each recipient) or as the
+ *	owner of a private instance's spool. As root on a system spool, the
+ *	queue files it writes are given to the spool owner. Nothing from a
+ *	maildrop entry is trusted: see spool/queue.c.
+ *
+ * DIAGNOSTICS
+ *	0 when the pass ran; with -I and one queue ID, that message's
+ *	outcome: 0 delivered, EX_TEMPFAIL deferred, EX_NOUSER or
+ *	EX_UNAVAILABLE bounced. EX_CONFIG, EX_NOPERM, EX_TEMPFAIL otherwise.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "runq.h"
+#include "spool.h"
+#include "util.h"
+
+/* usage - the one usage message */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: runq [-C config] [-q] [-I id] [-R domain] [-S sender] [-v]\n"
+	    "       runq [-C config] -A address ...\n");
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct runq_opts o;
+	struct str err = STR_INIT, q = STR_INIT;
+	struct stat st;
+	const char *conf = getenv("POSTHORN_CONF");
+	int ch, verify = 0, verbose = 0, rc;
+
+	log_open("runq", LOG_STDERR);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt(argc, argv, "AC:I:qR:S:v")) != -1) {
+		switch (ch) {
+		case 'A': verify = 1; break;
+		case 'C': conf = optarg; break;
+		case 'I': o.only_id = optarg; break;
+		case 'q': o.flush = 1; break;
+		case 'R': o.rcpt_match = optarg; break;
+		case 'S': o.sender_match = optarg; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((argc > 0 && !verify) || (verify && argc == 0))
+		usage();
+	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+		die(EX_CONFIG, "%s", err.s);
+	log_set_file(conf_str("maillog_file"));
+	if (verbose)
+		log_set_flags(LOG_STDERR | LOG_VERBOSE);
+	if (verify)
+		return runq_verify(argv, (size_t)argc, stdout);
+
+	spool_setup(conf_str("spool_directory"));
+	if (stat(spool_dir(), &st) < 0) {
+		if (errno != ENOENT)
+			die(EX_TEMPFAIL, "%s: %s", spool_dir(), strerror(errno));
+		/* first use of a private instance */
+		if (spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
+			die(EX_CANTCREAT, "%s", err.s);
+		if (stat(spool_dir(), &st) < 0)
+			die(EX_TEMPFAIL, "%s: %s", spool_dir(), strerror(errno));
+	}
+	if (geteuid() == 0) {
+		spool_path(&q, "queue", NULL, NULL);
+		if (stat(q.s, &st) == 0 && st.st_uid != 0)
+			spool_set_owner(st.st_uid, st.st_gid);
+	} else if (st.st_uid != geteuid()) {
+		die(EX_NOPERM, "runq must run as root or as the owner of %s", spool_dir());
+	}
+	if (spool_check_tree(&err) < 0) {
+		str_reset(&err);
+		if (st.st_uid != geteuid() || spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
+			die(EX_TEMPFAIL, "spool %s is not set up: %s", spool_dir(), str_c(&err));
+	}
+	if (chdir(spool_dir()) < 0)
+		die(EX_TEMPFAIL, "cannot enter %s: %s", spool_dir(), strerror(errno));
+	umask(077);
+	rc = runq_run(&o, &err);
+	if (rc != 0 && err.len)
+		log_error("%s", err.s);
+	str_free(&err);
+	str_free(&q);
+	return rc;
+}

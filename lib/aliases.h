@@ -1,0 +1,66 @@
+/*
+ * aliases - the sendmail aliases(5) file and its constant database
+ *
+ * An aliases file maps local names to lists of targets:
+ *
+ *	name: target, target
+ *	      target		(a line that starts with white space continues)
+ *	"quoted name": "|/usr/bin/prog arg, x"
+ *
+ * A target is a local name, user@domain, \user (deliver to the mailbox,
+ * no further expansion), |command, /path/file or :include:/path. The same
+ * target syntax is used by .forward and :include: files, where commas and
+ * newlines both separate targets and '#' starts a comment line.
+ *
+ * newaliases compiles SRC into SRC.cdb (tinycdb): keys are the lowercased
+ * names without a NUL, values the normalised target lists (targets joined
+ * by ", ", quoted where needed), which aliases_split takes apart again.
+ *
+ * Error contract: every function writes a human-readable message into err
+ * (appended, never freed here) when it fails. aliases_parse and
+ * aliases_split return -1 on error; aliases_lookup returns 1 found,
+ * 0 absent, -1 error. aliases_compile returns 0, or the NEGATED sysexits
+ * code that describes the failure, so "< 0" tests for failure and
+ * "-rc" is the exit status:
+ *	-EX_NOINPUT	the source is missing or cannot be opened
+ *	-EX_DATAERR	syntax error (message is "FILE:LINE: ..."), file too big
+ *	-EX_CANTCREAT	the temporary or the .cdb cannot be created or renamed
+ *	-EX_TEMPFAIL	any other I/O error (read, write, fsync)
+ * On failure the old .cdb is left untouched and no temporary remains.
+ */
+#ifndef PH_ALIASES_H
+#define PH_ALIASES_H
+
+#include <stddef.h>
+
+#include "str.h"
+
+#define ALIASES_MAX_LINE	(64 * 1024)		/* one physical line */
+#define ALIASES_MAX_NAME	256			/* one alias name */
+#define ALIASES_MAX_VALUE	(4 * 1024 * 1024)	/* one alias's list */
+#define ALIASES_MAX_FILE	(64L * 1024 * 1024)	/* the whole source */
+
+/* Called once per alias, after duplicates were warned about. -1 aborts. */
+typedef int (*aliases_cb)(const char *name, const char *value, int lineno,
+    void *arg);
+
+/*
+ * What sendmail's newaliases prints: aliases stored (duplicates count
+ * once), the longest value in bytes, and the total bytes of names plus
+ * values ("N aliases, longest L bytes, T bytes total").
+ */
+struct aliases_stats {
+	long		entries;
+	long		longest;
+	long long	total;
+};
+
+int	 aliases_parse(const char *, size_t, const char *, aliases_cb, void *,
+	    struct str *);
+int	 aliases_split(const char *, char ***, struct str *);
+void	 aliases_free(char **);
+int	 aliases_compile(const char *, struct aliases_stats *, struct str *);
+int	 aliases_lookup(const char *, const char *, struct str *, struct str *);
+int	 aliases_map_path(const char *, struct str *, struct str *);
+
+#endif

@@ -1,0 +1,529 @@
+/*
+ * conf - posthorn.conf, the one configuration file
+ *
+ * See conf.h. The table below is the list of every setting; man/posthorn.conf.5
+ * documents the same list and must be kept in step with it.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "dirs.h"
+#include "util.h"
+
+enum conf_type { T_STR, T_LIST, T_TIME, T_SIZE, T_INT, T_BOOL };
+
+struct conf_ent {
+	const char	*name;
+	enum conf_type	 type;
+	const char	*def;
+	char		*val;	/* set by the file or conf_set */
+};
+
+/* Keep sorted by name: conf_print lists them in this order. */
+static struct conf_ent table[] = {
+	{ "alias_maps", T_STR, "/etc/aliases", NULL },
+	{ "allow_mail_to_commands", T_LIST, "alias, forward", NULL },
+	{ "allow_mail_to_files", T_LIST, "alias, forward", NULL },
+	{ "command_directory", T_STR, PATH_COMMAND_DIR, NULL },
+	{ "command_time_limit", T_TIME, "1000s", NULL },
+	{ "default_privs", T_STR, "nobody", NULL },
+	{ "delay_warning_time", T_TIME, "0h", NULL },
+	{ "header_size_limit", T_SIZE, "102400", NULL },
+	{ "home_mailbox", T_STR, "", NULL },
+	{ "mail_spool_directory", T_STR, PATH_MAIL_SPOOL_DIR, NULL },
+	{ "maillog_file", T_STR, "", NULL },
+	{ "mailq_path", T_STR, PATH_MAILQ, NULL },
+	{ "masquerade_domains", T_LIST, "", NULL },
+	{ "masquerade_exceptions", T_LIST, "", NULL },
+	{ "maximal_backoff_time", T_TIME, "1800s", NULL },
+	{ "maximal_queue_lifetime", T_TIME, "5d", NULL },
+	{ "message_size_limit", T_SIZE, "10240000", NULL },
+	{ "minimal_backoff_time", T_TIME, "300s", NULL },
+	{ "mydestination", T_LIST, "$myhostname, localhost.$mydomain, localhost", NULL },
+	{ "mydomain", T_STR, NULL, NULL },		/* computed */
+	{ "myhostname", T_STR, NULL, NULL },		/* computed */
+	{ "myorigin", T_STR, "$myhostname", NULL },
+	{ "recipient_delimiter", T_STR, "", NULL },
+	{ "spool_directory", T_STR, PATH_SPOOL_DIR, NULL },
+};
+
+static char *loaded_path;
+static char hostname_buf[256];
+static char domain_buf[256];
+
+/* lookup - find a table entry */
+static struct conf_ent *
+lookup(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(table); i++)
+		if (strlen(table[i].name) == len &&
+		    strncmp(table[i].name, name, len) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* computed_default - myhostname and mydomain come from the system */
+static const char *
+computed_default(const struct conf_ent *e)
+{
+	const char *dot;
+
+	if (hostname_buf[0] == '\0') {
+		if (gethostname(hostname_buf, sizeof(hostname_buf) - 1) < 0 ||
+		    hostname_buf[0] == '\0')
+			snprintf(hostname_buf, sizeof(hostname_buf), "localhost");
+		hostname_buf[sizeof(hostname_buf) - 1] = '\0';
+		util_lowercase(hostname_buf);
+	}
+	if (strcmp(e->name, "myhostname") == 0)
+		return hostname_buf;
+	/* mydomain: myhostname minus its first label */
+	if (domain_buf[0] == '\0') {
+		const char *h = conf_str("myhostname");
+
+		dot = strchr(h, '.');
+		snprintf(domain_buf, sizeof(domain_buf), "%s",
+		    dot && dot[1] ? dot + 1 : "localdomain");
+	}
+	return domain_buf;
+}
+
+/* raw_value - the unexpanded value of a setting */
+static const char *
+raw_value(struct conf_ent *e)
+{
+	if (e->val)
+		return e->val;
+	if (e->def)
+		return e->def;
+	return computed_default(e);
+}
+
+/* expand - replace $name and ${name} references, depth-limited */
+static int
+expand(const char *in, struct str *out, int depth, struct str *err)
+{
+	const char *p, *start;
+	struct conf_ent *e;
+	size_t len;
+
+	if (depth > 10) {
+		str_printf(err, "settings refer to each other in a loop");
+		return -1;
+	}
+	for (p = in; *p; p++) {
+		if (*p != '$') {
+			str_appendc(out, *p);
+			continue;
+		}
+		p++;
+		if (*p == '$') {
+			str_appendc(out, '$');
+			continue;
+		}
+		if (*p == '{') {
+			start = ++p;
+			while (*p && *p != '}')
+				p++;
+			if (*p != '}') {
+				str_printf(err, "unterminated ${ in \"%s\"", in);
+				return -1;
+			}
+			len = (size_t)(p - start);
+		} else {
+			start = p;
+			while (isalnum((unsigned char)*p) || *p == '_')
+				p++;
+			len = (size_t)(p - start);
+			p--;
+		}
+		if ((e = lookup(start, len)) == NULL) {
+			str_printf(err, "unknown setting $%.*s", (int)len, start);
+			return -1;
+		}
+		if (expand(raw_value(e), out, depth + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* check_type - is the (expanded) value well formed for its type? */
+static int
+check_type(const struct conf_ent *e, const char *v, struct str *err)
+{
+	long l;
+	long long ll;
+
+	switch (e->type) {
+	case T_TIME:
+		if (util_parse_time(v, 's', &l) < 0) {
+			str_printf(err, "%s: bad time value \"%s\" (use e.g. 300s, 30m, 5d)", e->name, v);
+			return -1;
+		}
+		break;
+	case T_SIZE:
+		if (util_parse_size(v, &ll) < 0) {
+			str_printf(err, "%s: bad size \"%s\"", e->name, v);
+			return -1;
+		}
+		break;
+	case T_INT:
+		if (util_parse_long(v, 0, 1000000000L, &l) < 0) {
+			str_printf(err, "%s: bad number \"%s\"", e->name, v);
+			return -1;
+		}
+		break;
+	case T_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+			str_printf(err, "%s: expected yes or no, not \"%s\"", e->name, v);
+			return -1;
+		}
+		break;
+	default:
+		if (util_has_ctl(v, strlen(v))) {
+			str_printf(err, "%s: control character in value", e->name);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* conf_set - set one value, as a line of the file would */
+int
+conf_set(const char *name, const char *value, struct str *err)
+{
+	struct conf_ent *e;
+
+	if ((e = lookup(name, strlen(name))) == NULL) {
+		str_printf(err, "unknown setting \"%s\"", name);
+		return -1;
+	}
+	free(e->val);
+	e->val = xstrdup(value);
+	if (strcmp(name, "myhostname") == 0)
+		domain_buf[0] = '\0';
+	return 0;
+}
+
+/* trim - strip white space at both ends in place */
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* apply - take one logical "name = value" line */
+static int
+apply(const char *path, int lineno, char *line, struct str *err)
+{
+	char *eq, *name, *value;
+	struct conf_ent *e;
+	struct str why = STR_INIT;
+
+	if ((eq = strchr(line, '=')) == NULL) {
+		str_printf(err, "%s:%d: expected \"name = value\"", path, lineno);
+		return -1;
+	}
+	*eq = '\0';
+	name = trim(line);
+	value = trim(eq + 1);
+	if ((e = lookup(name, strlen(name))) == NULL) {
+		str_printf(err, "%s:%d: unknown setting \"%s\"", path, lineno, name);
+		return -1;
+	}
+	/* a value without references can be checked here, with its line */
+	if (strchr(value, '$') == NULL && check_type(e, value, &why) < 0) {
+		str_printf(err, "%s:%d: %s", path, lineno, str_c(&why));
+		str_free(&why);
+		return -1;
+	}
+	return conf_set(name, value, err) < 0 ? -1 : 0;
+}
+
+/*
+ * read_line - one line without its LF, as *len bytes (which may hold a
+ * NUL, unlike fgets' result). A longer line than fits is consumed and
+ * reported as *len == size. Returns -1 at the end of the file.
+ */
+static int
+read_line(FILE *fp, char *buf, size_t size, size_t *len)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(fp)) != EOF && c != '\n') {
+		if (n + 1 < size)
+			buf[n] = (char)c;
+		if (n < size)
+			n++;
+	}
+	if (c == EOF && n == 0)
+		return -1;
+	buf[n < size ? n : size - 1] = '\0';
+	*len = n;
+	return 0;
+}
+
+/*
+ * conf_load - read the file. A missing file is an error only when the
+ * caller says it must exist (it was named with -C or POSTHORN_CONF).
+ */
+int
+conf_load(const char *path, int must_exist, struct str *err)
+{
+	FILE *fp;
+	char buf[CONF_MAX_LINE + 2];
+	struct str logical = STR_INIT, tmp = STR_INIT;
+	int lineno = 0, start = 0, rc = 0;
+	size_t i, n;
+
+	free(loaded_path);
+	loaded_path = xstrdup(path);
+	if ((fp = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			goto check;
+		str_printf(err, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		int eof = read_line(fp, buf, sizeof(buf), &n) < 0;
+
+		if (!eof) {
+			lineno++;
+			if (n < sizeof(buf) && memchr(buf, '\0', n) != NULL) {
+				str_printf(err, "%s:%d: NUL byte in line", path, lineno);
+				rc = -1;
+				break;
+			}
+			if (n > 0 && n < sizeof(buf) && buf[n - 1] == '\r')
+				buf[--n] = '\0';
+			if (n > CONF_MAX_LINE) {
+				str_printf(err, "%s:%d: line too long", path, lineno);
+				rc = -1;
+				break;
+			}
+			for (i = 0; buf[i] && isspace((unsigned char)buf[i]); i++)
+				;
+			if (buf[i] == '#' || buf[i] == '\0')
+				continue;
+			if (i > 0 && logical.len > 0) {
+				/* continuation of the previous setting */
+				str_appendc(&logical, ' ');
+				str_appends(&logical, buf + i);
+				continue;
+			}
+			if (i > 0) {
+				str_printf(err, "%s:%d: continuation line without a setting", path, lineno);
+				rc = -1;
+				break;
+			}
+		}
+		if (logical.len > 0) {
+			str_set(&tmp, logical.s);
+			if (apply(path, start, tmp.s, err) < 0) {
+				rc = -1;
+				break;
+			}
+			str_reset(&logical);
+		}
+		if (eof)
+			break;
+		str_set(&logical, buf);
+		start = lineno;
+	}
+	if (rc == 0 && ferror(fp)) {
+		str_printf(err, "error reading %s", path);
+		rc = -1;
+	}
+	fclose(fp);
+	str_free(&logical);
+	str_free(&tmp);
+	if (rc < 0)
+		return -1;
+check:
+	/* Every value must expand and have the right type. */
+	for (i = 0; i < ARRAY_LEN(table); i++) {
+		struct str v = STR_INIT, e2 = STR_INIT;
+
+		if (expand(raw_value(&table[i]), &v, 0, &e2) < 0 ||
+		    check_type(&table[i], str_c(&v), &e2) < 0) {
+			str_printf(err, "%s: %s", path, str_c(&e2));
+			rc = -1;
+		}
+		str_free(&v);
+		str_free(&e2);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* conf_path - the file conf_load read */
+const char *
+conf_path(void)
+{
+	return loaded_path ? loaded_path : PATH_CONF_FILE;
+}
+
+/* conf_default_path - the configured location of the file */
+const char *
+conf_default_path(void)
+{
+	return PATH_CONF_FILE;
+}
+
+/*
+ * conf_str - the expanded value. Expanded strings are cached in a small
+ * per-entry slot so callers may keep the pointer for the program's life.
+ */
+const char *
+conf_str(const char *name)
+{
+	static char *cache[ARRAY_LEN(table)];
+	static char **retired;
+	static size_t nretired;
+	struct conf_ent *e;
+	struct str v = STR_INIT, err = STR_INIT;
+	size_t idx;
+
+	if ((e = lookup(name, strlen(name))) == NULL)
+		panic("conf_str: unknown setting %s", name);
+	idx = (size_t)(e - table);
+	if (expand(raw_value(e), &v, 0, &err) < 0)
+		die(78, "configuration: %s", str_c(&err));
+	str_free(&err);
+	if (cache[idx] != NULL && strcmp(cache[idx], str_c(&v)) == 0) {
+		str_free(&v);
+		return cache[idx];
+	}
+	if (cache[idx] != NULL) {
+		/* changed by conf_set: earlier callers still hold the old value */
+		retired = xreallocarray(retired, nretired + 1, sizeof(*retired));
+		retired[nretired++] = cache[idx];
+	}
+	cache[idx] = str_steal(&v);
+	return cache[idx];
+}
+
+/* conf_time - a duration in seconds */
+long
+conf_time(const char *name)
+{
+	long v = 0;
+
+	if (util_parse_time(conf_str(name), 's', &v) < 0)
+		die(78, "configuration: %s: bad time value", name);
+	return v;
+}
+
+/* conf_size - a byte count */
+long long
+conf_size(const char *name)
+{
+	long long v = 0;
+
+	if (util_parse_size(conf_str(name), &v) < 0)
+		die(78, "configuration: %s: bad size", name);
+	return v;
+}
+
+/* conf_int - a plain number */
+long
+conf_int(const char *name)
+{
+	long v = 0;
+
+	if (util_parse_long(conf_str(name), 0, 1000000000L, &v) < 0)
+		die(78, "configuration: %s: bad number", name);
+	return v;
+}
+
+/* conf_bool - yes or no */
+int
+conf_bool(const char *name)
+{
+	return strcmp(conf_str(name), "yes") == 0;
+}
+
+/* conf_list - split on commas and white space; free with conf_list_free */
+char **
+conf_list(const char *name)
+{
+	char *copy, *tok, *save = NULL;
+	char **list;
+	size_t n = 0;
+
+	copy = xstrdup(conf_str(name));
+	list = xcalloc(strlen(copy) / 2 + 2, sizeof(*list));
+	for (tok = strtok_r(copy, ", \t", &save); tok;
+	    tok = strtok_r(NULL, ", \t", &save))
+		list[n++] = xstrdup(tok);
+	list[n] = NULL;
+	free(copy);
+	return list;
+}
+
+/* conf_list_free - release what conf_list returned */
+void
+conf_list_free(char **list)
+{
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; list[i]; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* conf_list_has - is word (case-insensitively) in the list setting? */
+int
+conf_list_has(const char *name, const char *word)
+{
+	char **list = conf_list(name);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; list[i] && !found; i++)
+		found = strcasecmp(list[i], word) == 0;
+	conf_list_free(list);
+	return found;
+}
+
+/*
+ * conf_print - "name = value" for one setting or all (sendmail -bP).
+ * Returns -1 for an unknown name. With raw, values are not expanded.
+ */
+int
+conf_print(FILE *fp, const char *name, int raw)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(table); i++) {
+		if (name && strcmp(name, table[i].name) != 0)
+			continue;
+		fprintf(fp, "%s = %s\n", table[i].name,
+		    raw ? raw_value(&table[i]) : conf_str(table[i].name));
+		if (name)
+			return 0;
+	}
+	return name ? -1 : 0;
+}

@@ -1,0 +1,528 @@
+/*
+ * mailbox - the final step of local delivery: mbox file, Maildir, command
+ *
+ * See mailbox.h.
+ *
+ * SECURITY: these functions run as the recipient (or default_privs), but
+ * the files they open are in places other users may influence. The rules
+ * follow Postfix's safe_open: never follow a symbolic link (O_NOFOLLOW);
+ * the file must be a regular file with exactly one link, owned by the
+ * expected user; the device and inode seen by lstat() before the open
+ * must be those of the descriptor after it, so nothing was swapped in
+ * between. An mbox is locked with a dot-lock (liblockfile, whose setgid
+ * helper can write in /var/mail) and an fcntl lock; a write error
+ * truncates the file back to its old size so a half message never stays.
+ * A mailbox that breaks the rules defers the message (4.2.0, as Postfix's
+ * local does): the mail waits, visibly, until the administrator looks.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lockfile.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mailbox.h"
+#include "log.h"
+#include "util.h"
+
+#define CHUNK		65536
+#define CMD_OUTPUT_MAX	2000
+
+/* result - fill in a result and return the status */
+static int
+result(int status, char *dsn, const char *code, struct str *why, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+result(int status, char *dsn, const char *code, struct str *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	memcpy(dsn, code, strlen(code) + 1);
+	str_reset(why);
+	va_start(ap, fmt);
+	str_vprintf(why, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* errno_status - a full disk or quota defers; so does anything unexpected */
+static const char *
+errno_dsn(int err)
+{
+	return (err == ENOSPC || err == EDQUOT) ? "4.2.2" : "4.2.0";
+}
+
+/*
+ * write_message - copy the message after the prefix. With mbox set, lines
+ * that start with "From " get a ">" and the message ends with an empty
+ * line, as the mbox format needs.
+ */
+static int
+write_message(int out, const struct mbox_msg *m, int mbox)
+{
+	char *buf = xmalloc(CHUNK);
+	struct str o = STR_INIT;
+	off_t off = 0;
+	ssize_t n;
+	size_t pos, len = 0, start;
+	int bol = 1, rc = -1, last_nl = 1;
+
+	str_reserve(&o, CHUNK * 2);
+	str_appends(&o, m->prefix);
+	for (;;) {
+		n = pread(m->fd, buf + len, CHUNK - len, off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		off += n;
+		len += (size_t)n;
+		pos = 0;
+		while (pos < len) {
+			if (bol && mbox) {
+				/* need 5 bytes (or the line's end) to see "From " */
+				if (len - pos < 5 && n > 0 && memchr(buf + pos, '\n', len - pos) == NULL)
+					break;
+				if (len - pos >= 5 && memcmp(buf + pos, "From ", 5) == 0)
+					str_appendc(&o, '>');
+			}
+			start = pos;
+			while (pos < len && buf[pos] != '\n')
+				pos++;
+			if (pos < len) {
+				pos++;
+				bol = 1;
+			} else
+				bol = 0;
+			str_append(&o, buf + start, pos - start);
+			last_nl = o.len > 0 && o.s[o.len - 1] == '\n';
+		}
+		memmove(buf, buf + pos, len - pos);
+		len -= pos;
+		if (o.len >= CHUNK) {
+			if (util_write_all(out, o.s, o.len) < 0)
+				goto out;
+			str_reset(&o);
+		}
+		if (n == 0) {
+			if (len > 0) {
+				/* fewer than 5 bytes without a newline at the end */
+				str_append(&o, buf, len);
+				last_nl = buf[len - 1] == '\n';
+			}
+			break;
+		}
+	}
+	if (!last_nl)
+		str_appendc(&o, '\n');
+	if (mbox)
+		str_appendc(&o, '\n');
+	if (util_write_all(out, o.s, o.len) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(buf);
+	str_free(&o);
+	return rc;
+}
+
+/*
+ * mbox_create - make an empty mailbox owned by the recipient. Runs as
+ * root before the switch to the recipient: the mail spool directory is
+ * usually not writable by users. An existing file is left alone.
+ */
+int
+mbox_create(const char *path, uid_t uid, gid_t gid, char *dsn, struct str *why)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return MBOX_OK;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return MBOX_OK;
+		return result(MBOX_DEFER, dsn, errno_dsn(errno), why,
+		    "cannot create mailbox %s: %s", path, strerror(errno));
+	}
+	if (fchown(fd, uid, gid) < 0) {
+		int e = errno;
+
+		close(fd);
+		(void)unlink(path);
+		return result(MBOX_DEFER, dsn, "4.2.0", why,
+		    "cannot set owner of %s: %s", path, strerror(e));
+	}
+	close(fd);
+	return MBOX_OK;
+}
+
+/*
+ * mbox_deliver - append to an mbox file (a mailbox, or a /file target of
+ * an alias or .forward). dotlock: also take a dot-lock (mail spool).
+ */
+int
+mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *m,
+    char *dsn, struct str *why)
+{
+	struct stat st_l, st_f;
+	struct str lockname = STR_INIT, from = STR_INIT;
+	struct flock fl;
+	char when[32];
+	off_t size0 = -1;
+	int fd = -1, locked = 0, rc, created = 0;
+	time_t now;
+
+	if (lstat(path, &st_l) < 0) {
+		if (errno != ENOENT)
+			return result(MBOX_DEFER, dsn, "4.2.0", why, "cannot examine %s: %s",
+			    path, strerror(errno));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return result(MBOX_DEFER, dsn, errno_dsn(errno), why,
+			    "cannot create %s: %s", path, strerror(errno));
+		created = 1;
+		if (fstat(fd, &st_l) < 0) {
+			rc = result(MBOX_DEFER, dsn, "4.2.0", why, "fstat %s: %s", path, strerror(errno));
+			goto out;
+		}
+	} else {
+		if (S_ISLNK(st_l.st_mode))
+			return result(MBOX_DEFER, dsn, "4.2.0", why,
+			    "%s is a symbolic link: refusing to deliver", path);
+		if (!S_ISREG(st_l.st_mode))
+			return result(MBOX_DEFER, dsn, "4.2.0", why,
+			    "%s is not a regular file", path);
+		fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return result(MBOX_DEFER, dsn, "4.2.0", why, "cannot open %s: %s",
+			    path, strerror(errno));
+	}
+	if (fstat(fd, &st_f) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "fstat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (st_f.st_dev != st_l.st_dev || st_f.st_ino != st_l.st_ino) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "%s changed while it was opened", path);
+		goto out;
+	}
+	if (!S_ISREG(st_f.st_mode) || st_f.st_nlink != 1) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		    "%s has %ld hard links: refusing to deliver", path, (long)st_f.st_nlink);
+		goto out;
+	}
+	if (st_f.st_uid != owner) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		    "%s is owned by uid %ld, not %ld: refusing to deliver", path,
+		    (long)st_f.st_uid, (long)owner);
+		goto out;
+	}
+	if (dotlock) {
+		str_printf(&lockname, "%s.lock", path);
+		if (lockfile_create(lockname.s, 0, L_PID) != L_SUCCESS) {
+			rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+			    "cannot lock mailbox %s: %s", path,
+			    errno ? strerror(errno) : "locked by another process");
+			goto out;
+		}
+		locked = 1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		    "mailbox %s is locked by another process", path);
+		goto out;
+	}
+	if ((size0 = lseek(fd, 0, SEEK_END)) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "seek %s: %s", path, strerror(errno));
+		goto out;
+	}
+	now = time(NULL);
+	{
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+	}
+	str_printf(&from, "From %s  %s\n", *m->sender ? m->sender : "MAILER-DAEMON", when);
+	if (util_write_all(fd, from.s, from.len) < 0 || write_message(fd, m, 1) < 0 ||
+	    fsync(fd) < 0) {
+		int e = errno;
+
+		if (ftruncate(fd, size0) < 0) {
+			/* nothing more can be done; the log says what happened */
+		}
+		rc = result(MBOX_DEFER, dsn, errno_dsn(e), why, "cannot write %s: %s%s",
+		    path, strerror(e), (e == ENOSPC || e == EDQUOT) ? " (mailbox full)" : "");
+		goto out;
+	}
+	rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to %s", dotlock ? "mailbox" : "file");
+out:
+	if (fd >= 0) {
+		if (created && rc != MBOX_OK && size0 <= 0)
+			(void)unlink(path);
+		close(fd);
+	}
+	if (locked)
+		lockfile_remove(lockname.s);
+	str_free(&lockname);
+	str_free(&from);
+	return rc;
+}
+
+/* make_dir - create a Maildir directory as the current user */
+static int
+make_dir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * maildir_deliver - write into dir/tmp, fsync, link into dir/new, fsync
+ * the directory: the Maildir way, with no locks needed.
+ */
+int
+maildir_deliver(const char *dir, const struct mbox_msg *m, const char *host,
+    char *dsn, struct str *why)
+{
+	static unsigned counter;
+	struct str tmp = STR_INIT, new = STR_INIT, sub = STR_INIT, base = STR_INIT;
+	struct timespec ts;
+	int fd = -1, rc;
+	const char *d[] = { "tmp", "new", "cur" };
+	size_t i;
+
+	if (make_dir(dir) < 0) {
+		rc = result(MBOX_DEFER, dsn, errno_dsn(errno), why, "cannot create Maildir %s: %s",
+		    dir, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < ARRAY_LEN(d); i++) {
+		str_reset(&sub);
+		str_printf(&sub, "%s/%s", dir, d[i]);
+		if (make_dir(sub.s) < 0) {
+			rc = result(MBOX_DEFER, dsn, errno_dsn(errno), why,
+			    "cannot create %s: %s", sub.s, strerror(errno));
+			goto out;
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	str_printf(&base, "%lld.M%ldP%ldQ%u.%s", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000, (long)getpid(), counter++, host);
+	str_printf(&tmp, "%s/tmp/%s", dir, base.s);
+	str_printf(&new, "%s/new/%s", dir, base.s);
+	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = result(MBOX_DEFER, dsn, errno_dsn(errno), why, "cannot create %s: %s",
+		    tmp.s, strerror(errno));
+		goto out;
+	}
+	if (write_message(fd, m, 0) < 0 || fsync(fd) < 0) {
+		int e = errno;
+
+		rc = result(MBOX_DEFER, dsn, errno_dsn(e), why, "cannot write %s: %s%s",
+		    tmp.s, strerror(e), (e == ENOSPC || e == EDQUOT) ? " (mailbox full)" : "");
+		(void)unlink(tmp.s);
+		goto out;
+	}
+	if (link(tmp.s, new.s) < 0 && rename(tmp.s, new.s) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "cannot move into %s: %s",
+		    new.s, strerror(errno));
+		(void)unlink(tmp.s);
+		goto out;
+	}
+	(void)unlink(tmp.s);
+	str_reset(&sub);
+	str_printf(&sub, "%s/new", dir);
+	if (util_fsync_dir(sub.s) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "fsync %s: %s", sub.s, strerror(errno));
+		(void)unlink(new.s);
+		goto out;
+	}
+	rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to maildir");
+out:
+	if (fd >= 0)
+		close(fd);
+	str_free(&tmp);
+	str_free(&new);
+	str_free(&sub);
+	str_free(&base);
+	return rc;
+}
+
+/* setenv_kv - add NAME=value to an environment under construction */
+static void
+setenv_kv(char **envp, int *n, const char *name, const char *value)
+{
+	if (value == NULL)
+		value = "";
+	envp[(*n)++] = xasprintf("%s=%s", name, value);
+}
+
+/*
+ * The command's time limit covers everything: feeding it the message (a
+ * command that never reads would otherwise block us), reading its output
+ * and waiting for it. When the alarm fires the whole process group of the
+ * command is killed, so a background child of the shell cannot hold the
+ * output pipe open.
+ */
+static volatile pid_t cmd_pid;
+static volatile sig_atomic_t cmd_timed_out;
+
+/* on_alarm - the time limit has passed */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	cmd_timed_out = 1;
+	if (cmd_pid > 0)
+		kill(-cmd_pid, SIGKILL);
+}
+
+/*
+ * command_deliver - run "/bin/sh -c command" with the message on its
+ * input. The message's addresses reach the command only as environment
+ * values, never as command text. Exit 0 delivers; 75 (EX_TEMPFAIL)
+ * defers; a time-out defers; anything else bounces with the command's
+ * output. Runs in a delivery child: it owns SIGALRM and SIGPIPE.
+ */
+int
+command_deliver(const char *command, const struct cmd_env *ce,
+    const struct mbox_msg *m, char *dsn, struct str *why)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, rc;
+	char *envp[16], buf[512], clean[CMD_OUTPUT_MAX + 1];
+	struct str output = STR_INIT;
+	struct sigaction sa;
+	pid_t pid;
+	ssize_t n;
+	int ne = 0, i;
+
+	if (pipe(in) < 0 || pipe(out) < 0)
+		return result(MBOX_DEFER, dsn, "4.3.0", why, "pipe: %s", strerror(errno));
+	setenv_kv(envp, &ne, "SENDER", ce->sender);
+	setenv_kv(envp, &ne, "RECIPIENT", ce->recipient);
+	setenv_kv(envp, &ne, "USER", ce->user);
+	setenv_kv(envp, &ne, "LOGNAME", ce->user);
+	setenv_kv(envp, &ne, "HOME", ce->home);
+	setenv_kv(envp, &ne, "SHELL", "/bin/sh");
+	setenv_kv(envp, &ne, "EXTENSION", ce->extension);
+	setenv_kv(envp, &ne, "PATH", "/usr/bin:/bin");
+	envp[ne] = NULL;
+	if ((pid = fork()) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		if (chdir(ce->home && *ce->home ? ce->home : "/") < 0 && chdir("/") < 0)
+			_exit(75);
+		signal(SIGPIPE, SIG_DFL);
+		execle("/bin/sh", "sh", "-c", command, (char *)NULL, envp);
+		_exit(75);
+	}
+	setpgid(pid, pid);	/* either of us may get there first */
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+	cmd_pid = pid;
+	cmd_timed_out = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: blocked calls return */
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	alarm((unsigned)(ce->time_limit > 0 ? ce->time_limit : 1000));
+
+	/* Feed the message; a command that stops reading early is its business. */
+	{
+		struct str from = STR_INIT;
+		char when[32];
+		struct tm tm;
+		time_t now = time(NULL);
+
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+		str_printf(&from, "From %s  %s\n", *m->sender ? m->sender : "MAILER-DAEMON", when);
+		if (util_write_all(in[1], from.s, from.len) == 0)
+			(void)write_message(in[1], m, 0);
+		str_free(&from);
+	}
+	close(in[1]);
+	in[1] = -1;
+	while (!cmd_timed_out) {
+		n = read(out[0], buf, sizeof(buf));
+		if (n > 0) {
+			if (output.len < CMD_OUTPUT_MAX)
+				str_append(&output, buf, (size_t)n);
+			continue;
+		}
+		if (n == 0 || errno != EINTR)
+			break;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = 75 << 8;
+			break;
+		}
+	}
+	alarm(0);
+	cmd_pid = 0;
+	log_clean(clean, sizeof(clean), str_c(&output), output.len);
+	if (cmd_timed_out)
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command time limit exceeded: \"%s\"", command);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to command: %s", command);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 75)
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "temporary failure. Command output: %s", clean);
+	else if (WIFSIGNALED(status))
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command killed by signal %d. Command output: %s",
+		    WTERMSIG(status), clean);
+	else
+		rc = result(MBOX_BOUNCE, dsn, "5.3.0", why,
+		    "Command died with status %d: \"%s\". Command output: %s",
+		    WEXITSTATUS(status), command, clean);
+out:
+	for (i = 0; i < ne; i++)
+		free(envp[i]);
+	if (in[0] >= 0) close(in[0]);
+	if (in[1] >= 0) close(in[1]);
+	if (out[0] >= 0) close(out[0]);
+	if (out[1] >= 0) close(out[1]);
+	str_free(&output);
+	return rc;
+}

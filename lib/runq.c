@@ -1,0 +1,697 @@
+/*
+ * runq - the queue runner: pickup, scan, deliver, retry, bounce, expire
+ *
+ * See runq.h. The order of steps for one message is what makes it crash
+ * safe: deliver, record the results (envelope rewrite), then queue the
+ * notices the results call for, then record that they were sent (or
+ * remove the entry). A crash between two steps repeats at most the step
+ * that was under way: one delivery or one notice.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "aliases.h"
+#include "bounce.h"
+#include "conf.h"
+#include "header.h"
+#include "local.h"
+#include "log.h"
+#include "runq.h"
+#include "spool.h"
+#include "util.h"
+
+#define DEBRIS_GRACE	3600	/* seconds before crash debris is removed */
+
+struct settings {
+	char		**mydest;
+	const char	*hostname;
+	const char	*origin;
+	char		*alias_db;
+	long		 min_backoff;
+	long		 max_backoff;
+	long		 lifetime;
+	long		 warn_after;
+	long long	 size_limit;
+	long long	 header_limit;
+};
+
+static struct settings set;
+
+/* queue entries this pass created (forwards, notices): delivered before it ends */
+static char **created;
+static size_t ncreated;
+
+/* remember_created - note a new entry for the end of the pass */
+static void
+remember_created(const char *id)
+{
+	created = xreallocarray(created, ncreated + 1, sizeof(char *));
+	created[ncreated++] = xstrdup(id);
+}
+
+/* load_settings - read what a pass needs once */
+static void
+load_settings(void)
+{
+	struct str path = STR_INIT, err = STR_INIT;
+	int r;
+
+	conf_list_free(set.mydest);
+	free(set.alias_db);
+	set.mydest = conf_list("mydestination");
+	set.hostname = conf_str("myhostname");
+	set.origin = conf_str("myorigin");
+	r = aliases_map_path(conf_str("alias_maps"), &path, &err);
+	if (r < 0)
+		die(EX_CONFIG, "alias_maps: %s", err.s);
+	set.alias_db = r > 0 ? xasprintf("%s.cdb", path.s) : xstrdup("");
+	str_free(&path);
+	str_free(&err);
+	set.min_backoff = conf_time("minimal_backoff_time");
+	set.max_backoff = conf_time("maximal_backoff_time");
+	set.lifetime = conf_time("maximal_queue_lifetime");
+	set.warn_after = conf_time("delay_warning_time");
+	set.size_limit = conf_size("message_size_limit");
+	set.header_limit = conf_size("header_size_limit");
+	if (set.min_backoff < 1)
+		set.min_backoff = 1;
+	if (set.max_backoff < set.min_backoff)
+		set.max_backoff = set.min_backoff;
+}
+
+/* now_f - the time as a double, for delays in log lines */
+static double
+now_f(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* pickup_all - move every maildrop entry into the queue */
+static void
+pickup_all(void)
+{
+	struct str dir = STR_INIT, err = STR_INIT;
+	struct envelope env;
+	char **ids;
+	size_t n, i;
+	int rc;
+
+	spool_path(&dir, "maildrop", NULL, NULL);
+	if (spool_list_dir(dir.s, &ids, &n, &err) < 0) {
+		/* not readable by this user: someone else's job */
+		if (errno != EACCES)
+			log_warning("pickup: %s", err.s);
+		str_free(&dir);
+		str_free(&err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		str_reset(&err);
+		rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &env, &err);
+		switch (rc) {
+		case 0:
+			log_info("%s: uid=%ld from=<%s>", env.id, env.uid, env.sender);
+			log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
+			    env.id, env.sender, env.size, env.nrcpt);
+			env_free(&env);
+			break;
+		case SPOOL_BAD:
+			log_warning("%s: invalid maildrop entry moved to corrupt/: %s",
+			    ids[i], err.s);
+			str_reset(&err);
+			if (spool_move_corrupt("maildrop", ids[i], &err) < 0)
+				log_warning("%s: %s", ids[i], err.s);
+			break;
+		case SPOOL_GONE:
+		case SPOOL_BUSY:
+			break;
+		default:
+			log_warning("%s: pickup failed: %s", ids[i], err.s);
+			break;
+		}
+	}
+	/* One fsync for the batch: removed maildrop files stay removed. */
+	if (n > 0)
+		(void)util_fsync_dir(dir.s);
+	spool_list_free(ids, n);
+	str_free(&dir);
+	str_free(&err);
+}
+
+/* old_enough - is the file older than the grace period? */
+static int
+old_enough(const char *path, time_t now)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    now - st.st_mtime > DEBRIS_GRACE;
+}
+
+/*
+ * clean_debris - remove what crashes leave: hidden temporaries and message
+ * files without an envelope, once they are older than the grace period
+ * (so that a writer still at work is never disturbed).
+ */
+static void
+clean_debris(time_t now)
+{
+	struct str dir = STR_INIT, path = STR_INIT, env = STR_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int h;
+
+	for (h = -1; h < 16; h++) {
+		str_reset(&dir);
+		if (h < 0)
+			spool_path(&dir, "maildrop", NULL, NULL);
+		else
+			str_printf(&dir, "%s/queue/%X", spool_dir(), h);
+		if ((d = opendir(dir.s)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			size_t len = strlen(de->d_name);
+
+			str_reset(&path);
+			str_printf(&path, "%s/%s", dir.s, de->d_name);
+			if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0) {
+				if (old_enough(path.s, now) && unlink(path.s) == 0)
+					log_info("removed stale temporary file %s", path.s);
+				continue;
+			}
+			if (h >= 0 && len == SPOOL_ID_LEN + 4 &&
+			    strcmp(de->d_name + SPOOL_ID_LEN, ".msg") == 0) {
+				str_reset(&env);
+				str_append(&env, path.s, path.len - 4);
+				str_appends(&env, ".env");
+				if (lstat(env.s, &st) < 0 && errno == ENOENT &&
+				    old_enough(path.s, now) && unlink(path.s) == 0)
+					log_info("%.*s: removed message file without envelope",
+					    SPOOL_ID_LEN, de->d_name);
+			}
+		}
+		closedir(d);
+	}
+	str_free(&dir);
+	str_free(&path);
+	str_free(&env);
+}
+
+/* contains - case-insensitive substring test */
+static int
+contains(const char *hay, const char *needle)
+{
+	return needle == NULL || strcasestr(hay, needle) != NULL;
+}
+
+/* delivered_to - collect the Delivered-To: values of the message */
+static void
+delivered_to(int fd, struct local_ctx *ctx)
+{
+	struct str head = STR_INIT, err = STR_INIT;
+	struct headers h;
+	ssize_t n;
+	size_t i, want = set.header_limit > 0 ? (size_t)set.header_limit : 102400;
+
+	str_reserve(&head, want);
+	n = pread(fd, head.s, want, 0);
+	if (n <= 0)
+		goto out;
+	head.len = (size_t)n;
+	head.s[head.len] = '\0';
+	if (hdr_parse(head.s, head.len, 0, &h, &err) < 0)
+		goto out;
+	for (i = 0; i < h.n; i++) {
+		const char *v;
+		size_t vl;
+
+		if (!hdr_is(head.s, &h.v[i], "Delivered-To"))
+			continue;
+		hdr_value(head.s, &h.v[i], &v, &vl);
+		while (vl > 0 && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
+			vl--;
+		ctx->delivered_to = xreallocarray(ctx->delivered_to, ctx->ndt + 1, sizeof(char *));
+		ctx->delivered_to[ctx->ndt++] = xstrndup(v, vl);
+	}
+	hdr_free(&h);
+out:
+	str_free(&head);
+	str_free(&err);
+}
+
+/* read_all - the whole message file, for forwarding */
+static int
+read_all(int fd, struct str *out)
+{
+	char buf[65536];
+	off_t off = 0;
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		str_append(out, buf, (size_t)n);
+		off += n;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * forward - queue a new message to the remote addresses an alias or
+ * .forward expanded to. Delivered-To: goes on top so that a loop back to
+ * this host is caught.
+ */
+static int
+forward(struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
+    struct str *err)
+{
+	struct envelope fe;
+	struct str msg = STR_INIT, pre = STR_INIT;
+	size_t i;
+	int rc = -1;
+
+	env_init(&fe);
+	if (spool_id_new(fe.id, sizeof(fe.id), &fe.arrival, &fe.arrival_usec) < 0) {
+		str_printf(err, "cannot make a queue ID");
+		goto out;
+	}
+	fe.sender = xstrdup(ctx->fwd_sender ? ctx->fwd_sender : env->sender);
+	fe.uid = env->uid;
+	fe.ret = env->ret;
+	if (env->envid)
+		fe.envid = xstrdup(env->envid);
+	for (i = 0; i < ctx->nfwd; i++)
+		env_add_rcpt(&fe, ctx->fwd[i], rcpt, 0);
+	if (read_all(ctx->msgfd, &msg) < 0) {
+		str_printf(err, "cannot read the message: %s", strerror(errno));
+		goto out;
+	}
+	str_printf(&pre, "Delivered-To: %s\n", rcpt);
+	fe.size = (long long)(msg.len + pre.len);
+	if (spool_queue_commit(&fe, pre.s, pre.len, msg.s, msg.len, err) < 0)
+		goto out;
+	log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
+	    fe.id, fe.sender, fe.size, fe.nrcpt);
+	log_info("%s: to=<%s>, relay=local, forwarded as %s", env->id, rcpt, fe.id);
+	remember_created(fe.id);
+	rc = 0;
+out:
+	env_free(&fe);
+	str_free(&msg);
+	str_free(&pre);
+	return rc;
+}
+
+/* log_result - the Postfix-shaped line for one recipient */
+static void
+log_result(const struct envelope *env, const struct rcpt *r, const char *relay,
+    const char *status)
+{
+	double delay = now_f() - ((double)env->arrival + env->arrival_usec / 1e6);
+
+	if (delay < 0)
+		delay = 0;
+	log_info("%s: to=<%s>, relay=%s, delay=%.*f, dsn=%s, status=%s (%s)",
+	    env->id, r->addr, relay, delay < 10 ? 2 : delay < 100 ? 1 : 0, delay,
+	    r->dsn, status, r->reason ? r->reason : "");
+}
+
+/* notify - queue one kind of notice if the envelope calls for it */
+static int
+notify(struct envelope *env, int msgfd, enum bounce_kind kind, int *changed)
+{
+	struct envelope be;
+	struct str msg = STR_INIT, err = STR_INIT;
+	size_t i;
+	int rc = 0;
+	static const char *const what[] = {
+		"sender non-delivery notification",
+		"sender delay notification",
+		"sender delivery status notification",
+	};
+
+	if (*env->sender == '\0') {
+		/* never a notice about a notice: log and forget */
+		int found = 0;
+
+		for (i = 0; i < env->nrcpt; i++) {
+			struct rcpt *r = &env->rcpt[i];
+
+			if (!r->reported && ((kind == BOUNCE_FAILED && r->state == RCPT_FAILED) ||
+			    (kind == BOUNCE_DELIVERED && r->state == RCPT_SENT))) {
+				r->reported = 1;
+				found = 1;
+			}
+		}
+		if (found && kind == BOUNCE_FAILED)
+			log_info("%s: undeliverable mail from the null sender discarded", env->id);
+		if (found)
+			*changed = 1;
+		return 0;
+	}
+	if (bounce_count(env, kind) == 0)
+		return 0;
+	env_init(&be);
+	if (bounce_make(env, msgfd, kind, set.hostname, NULL, &be, &msg, &err) < 0 ||
+	    spool_queue_commit(&be, NULL, 0, msg.s, msg.len, &err) < 0) {
+		log_warning("%s: cannot queue %s: %s", env->id, what[kind], err.s);
+		rc = -1;
+	} else {
+		log_info("%s: %s: %s", env->id, what[kind], be.id);
+		log_info("%s: from=<>, size=%lld, nrcpt=%zu (queue active)",
+		    be.id, be.size, be.nrcpt);
+		remember_created(be.id);
+	}
+	env_free(&be);
+	if (rc == 0) {
+		for (i = 0; i < env->nrcpt; i++) {
+			struct rcpt *r = &env->rcpt[i];
+
+			if ((kind == BOUNCE_FAILED && r->state == RCPT_FAILED) ||
+			    (kind == BOUNCE_DELIVERED && r->state == RCPT_SENT))
+				r->reported = 1;
+		}
+		if (kind == BOUNCE_DELAYED)
+			env->warned = 1;
+		*changed = 1;
+	}
+	str_free(&msg);
+	str_free(&err);
+	return rc;
+}
+
+/* backoff - the wait before the next attempt, doubling from the minimum */
+static long
+backoff(int attempts)
+{
+	long d = set.min_backoff;
+	int i;
+
+	for (i = 1; i < attempts && d < set.max_backoff; i++)
+		d *= 2;
+	return d > set.max_backoff ? set.max_backoff : d;
+}
+
+/*
+ * outcome - the sysexits summary of one message, for sendmail -odi: 0 when
+ * delivered or queued for a retry, EX_NOUSER or EX_UNAVAILABLE when a
+ * recipient failed for good (the sender gets a notice as well).
+ */
+static int
+outcome(const struct envelope *env)
+{
+	size_t i;
+	int bounced = 0, unknown = 0;
+
+	/* Deferred is not failed: the message is safe in the queue. */
+	for (i = 0; i < env->nrcpt; i++) {
+		if (env->rcpt[i].state == RCPT_FAILED) {
+			bounced = 1;
+			if (strcmp(env->rcpt[i].dsn, "5.1.1") == 0)
+				unknown = 1;
+		}
+	}
+	return unknown ? EX_NOUSER : bounced ? EX_UNAVAILABLE : 0;
+}
+
+/* deliver_one - one queue entry: see the top of this file */
+static int
+deliver_one(const char *id, const struct runq_opts *o, time_t now)
+{
+	struct envelope env;
+	struct local_ctx ctx;
+	struct local_result res;
+	struct str err = STR_INIT;
+	size_t i;
+	int fd = -1, msgfd = -1, rc, result = 0, changed = 0, pending;
+	int notices_failed = 0;
+
+	rc = spool_env_open(id, 1, &fd, &env, &err);
+	if (rc == SPOOL_BUSY || rc == SPOOL_GONE) {
+		str_free(&err);
+		return 0;	/* another runner has it */
+	}
+	if (rc == SPOOL_BAD) {
+		log_warning("%s: malformed queue entry moved to corrupt/: %s", id, err.s);
+		str_reset(&err);
+		if (spool_move_corrupt("queue", id, &err) < 0)
+			log_warning("%s: %s", id, err.s);
+		str_free(&err);
+		return EX_SOFTWARE;
+	}
+	if (rc < 0) {
+		log_warning("%s: %s", id, err.s);
+		str_free(&err);
+		return EX_TEMPFAIL;
+	}
+	if (!contains(env.sender, o->sender_match))
+		goto skip;
+	if (o->rcpt_match) {
+		for (i = 0; i < env.nrcpt; i++)
+			if (env.rcpt[i].state == RCPT_PENDING && contains(env.rcpt[i].addr, o->rcpt_match))
+				break;
+		if (i == env.nrcpt)
+			goto skip;
+	}
+	if (!o->flush && !o->only_id && env.next_attempt > now)
+		goto skip;
+	if ((msgfd = spool_msg_open(id, &err)) < 0) {
+		log_warning("%s: message file missing, entry moved to corrupt/: %s", id, err.s);
+		close(fd);
+		fd = -1;
+		str_reset(&err);
+		(void)spool_move_corrupt("queue", id, &err);
+		result = EX_SOFTWARE;
+		goto out;
+	}
+
+	local_ctx_init(&ctx, &env, msgfd);
+	ctx.mydest = set.mydest;
+	ctx.alias_db = set.alias_db;
+	ctx.myhostname = set.hostname;
+	ctx.myorigin = set.origin;
+	delivered_to(msgfd, &ctx);
+	str_init(&res.text);
+	for (i = 0; i < env.nrcpt; i++) {
+		struct rcpt *r = &env.rcpt[i];
+
+		if (r->state != RCPT_PENDING)
+			continue;
+		if (!local_is_local(&ctx, r->addr)) {
+			env_set_reason(r, "4.3.5",
+			    "delivery temporarily suspended: remote delivery not configured");
+			log_result(&env, r, "none", "deferred");
+			continue;
+		}
+		local_deliver(&ctx, r->addr, &res);
+		if (res.status == LOCAL_OK && ctx.nfwd > 0) {
+			str_reset(&err);
+			if (forward(&ctx, &env, r->addr, &err) < 0) {
+				res.status = LOCAL_DEFER;
+				memcpy(res.dsn, "4.3.0", 6);
+				str_reset(&res.text);
+				str_printf(&res.text, "cannot queue forwarded copy: %s", err.s);
+			}
+		}
+		local_forget_forwards(&ctx);
+		env_set_reason(r, res.dsn, str_c(&res.text));
+		switch (res.status) {
+		case LOCAL_OK:
+			r->state = RCPT_SENT;
+			log_result(&env, r, "local", "sent");
+			break;
+		case LOCAL_BOUNCE:
+			r->state = RCPT_FAILED;
+			log_result(&env, r, "local", "bounced");
+			break;
+		default:
+			log_result(&env, r, "local", "deferred");
+			break;
+		}
+	}
+	str_free(&res.text);
+	for (i = 0; i < ctx.ndt; i++)
+		free(ctx.delivered_to[i]);
+	free(ctx.delivered_to);
+	local_ctx_free(&ctx);
+
+	env.attempts++;
+	env.last_attempt = now;
+	pending = env_pending(&env);
+	if (pending > 0 && now - env.arrival >= set.lifetime) {
+		for (i = 0; i < env.nrcpt; i++) {
+			struct rcpt *r = &env.rcpt[i];
+			struct str why = STR_INIT;
+
+			if (r->state != RCPT_PENDING)
+				continue;
+			str_printf(&why, "message expired after %ld days in the queue: %s",
+			    (long)((now - env.arrival) / 86400), r->reason ? r->reason : "not delivered");
+			r->state = RCPT_FAILED;
+			env_set_reason(r, r->dsn[0] ? r->dsn : "4.4.7", why.s);
+			log_result(&env, r, "none", "expired");
+			str_free(&why);
+		}
+		pending = 0;
+	}
+	if (pending > 0)
+		env.next_attempt = now + backoff(env.attempts);
+
+	/* Record the results before any notice goes out. A message that is
+	 * done and needs no notice is simply removed below: a crash before
+	 * that repeats one delivery, as the crash rules allow. */
+	str_reset(&err);
+	if ((pending > 0 || bounce_count(&env, BOUNCE_FAILED) > 0 ||
+	    bounce_count(&env, BOUNCE_DELIVERED) > 0) &&
+	    spool_env_update(&fd, &env, &err) < 0)
+		log_warning("%s: cannot record delivery results: %s", id, err.s);
+
+	/* A notice that cannot be queued keeps the entry: the next run tries again. */
+	if (notify(&env, msgfd, BOUNCE_FAILED, &changed) < 0 ||
+	    notify(&env, msgfd, BOUNCE_DELIVERED, &changed) < 0)
+		notices_failed = 1;
+	if (pending > 0 && set.warn_after > 0 && !env.warned &&
+	    now - env.arrival >= set.warn_after)
+		(void)notify(&env, msgfd, BOUNCE_DELAYED, &changed);
+
+	result = outcome(&env);
+	str_reset(&err);
+	if (notices_failed && pending == 0) {
+		env.next_attempt = now + set.min_backoff;
+		if (spool_env_update(&fd, &env, &err) < 0)
+			log_warning("%s: cannot record notices: %s", id, err.s);
+	} else if (pending == 0) {
+		if (spool_remove(id, &err) < 0)
+			log_warning("%s: %s", id, err.s);
+		else
+			log_info("%s: removed", id);
+	} else if (changed && spool_env_update(&fd, &env, &err) < 0)
+		log_warning("%s: cannot record notices: %s", id, err.s);
+	goto out;
+skip:
+	result = 0;
+out:
+	if (msgfd >= 0)
+		close(msgfd);
+	if (fd >= 0)
+		close(fd);
+	env_free(&env);
+	str_free(&err);
+	return result;
+}
+
+/* runq_run - one pass over the queue */
+int
+runq_run(const struct runq_opts *o, struct str *err)
+{
+	char **ids;
+	size_t n, i, matched = 0;
+	time_t now = time(NULL);
+	int rc = 0, r, round;
+
+	load_settings();
+	pickup_all();
+	clean_debris(now);
+	if (spool_scan_queue(&ids, &n, err) < 0)
+		return EX_TEMPFAIL;
+	for (i = 0; i < n; i++) {
+		if (o->only_id && !(spool_id_valid(o->only_id) ?
+		    strcmp(ids[i], o->only_id) == 0 : contains(ids[i], o->only_id)))
+			continue;
+		matched++;
+		r = deliver_one(ids[i], o, now);
+		if (o->only_id && spool_id_valid(o->only_id))
+			rc = r;
+	}
+	spool_list_free(ids, n);
+	(void)matched;
+
+	/* New entries (bounces, forwards) go out in the same pass; a bounded
+	 * number of rounds, since a notice may in principle cause another. */
+	for (round = 0; round < 4 && ncreated > 0; round++) {
+		char **todo = created;
+		size_t ntodo = ncreated;
+		struct runq_opts all = *o;
+
+		created = NULL;
+		ncreated = 0;
+		all.only_id = NULL;
+		all.rcpt_match = NULL;
+		all.sender_match = NULL;
+		for (i = 0; i < ntodo; i++)
+			(void)deliver_one(todo[i], &all, now);
+		spool_list_free(todo, ntodo);
+	}
+	return rc;
+}
+
+/* runq_verify - sendmail -bv: where would each recipient's mail go? */
+int
+runq_verify(char **addrs, size_t n, FILE *out)
+{
+	struct envelope env;
+	struct local_ctx ctx;
+	struct str q = STR_INIT, a = STR_INIT, report = STR_INIT, err = STR_INIT;
+	struct addr_list l = { NULL, 0, 0 };
+	size_t i, j;
+	int rc = 0;
+
+	load_settings();
+	env_init(&env);
+	env.sender = xstrdup("");
+	local_ctx_init(&ctx, &env, -1);
+	ctx.mydest = set.mydest;
+	ctx.alias_db = set.alias_db;
+	ctx.myhostname = set.hostname;
+	ctx.myorigin = set.origin;
+	for (i = 0; i < n; i++) {
+		addr_scan(addrs[i], strlen(addrs[i]), &l);
+		for (j = 0; j < l.n; j++) {
+			addr_qualify(l.v[j].addr, set.origin, &q);
+			str_reset(&err);
+			if (addr_to_ascii(q.s, &a, &err) < 0) {
+				fprintf(out, "%s... undeliverable: %s\n", l.v[j].addr, err.s);
+				rc = EX_NOUSER;
+				continue;
+			}
+			if (!local_is_local(&ctx, a.s)) {
+				fprintf(out, "%s... deliverable: remote, held in the queue "
+				    "(remote delivery not configured)\n", a.s);
+				continue;
+			}
+			local_verify(&ctx, a.s, &report);
+			fprintf(out, "%s... %s%s\n", a.s,
+			    strncmp(str_c(&report), "undeliverable", 13) == 0 ? "" : "deliverable: ",
+			    str_c(&report));
+			if (strncmp(str_c(&report), "undeliverable", 13) == 0)
+				rc = EX_NOUSER;
+			local_ctx_free(&ctx);
+			str_init(&ctx.done);
+		}
+		addr_list_free(&l);
+	}
+	local_ctx_free(&ctx);
+	env_free(&env);
+	str_free(&q);
+	str_free(&a);
+	str_free(&report);
+	str_free(&err);
+	return rc;
+}

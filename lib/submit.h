@@ -1,0 +1,59 @@
+/*
+ * submit - turn what a program hands to sendmail into an envelope and a
+ * message ready for the maildrop
+ *
+ * submit_read() reads the message from a descriptor: CRLF and LF line
+ * ends both become LF, a lone "." line ends input unless ignore_dots, a
+ * leading mbox "From " line is skipped. submit_prepare() parses the
+ * header section, extracts recipients (-t), drops Bcc, Resent-Bcc,
+ * Return-Path and Content-Length, qualifies and masquerades addresses,
+ * converts IDN domains of envelope addresses, and adds From:, Date: and
+ * Message-ID: when they are missing.
+ *
+ * Both return 0, or a sysexits code with the reason in err:
+ * EX_DATAERR for a bad message (NUL byte, too large, endless header
+ * section, bad address), EX_USAGE for no recipients or bad options,
+ * EX_TEMPFAIL / EX_IOERR for read errors.
+ */
+#ifndef PH_SUBMIT_H
+#define PH_SUBMIT_H
+
+#include <sys/types.h>
+
+#include "spool.h"
+#include "str.h"
+
+struct submit {
+	/* from the command line */
+	int	 extract;	/* -t */
+	int	 ignore_dots;	/* -i, -oi */
+	const char *sender;	/* -f / -r; NULL: the login name */
+	const char *fullname;	/* -F */
+	int	 notify;	/* -N, NOTIFY_* bits */
+	int	 ret;		/* -R, RET_* */
+	const char *envid;	/* -V */
+	char	**args;		/* recipient arguments */
+	size_t	 nargs;
+	/* who is submitting */
+	const char *login;
+	const char *gecos;
+	uid_t	 uid;
+	/* settings */
+	const char *myorigin;
+	const char *myhostname;
+	char	**masq_domains;
+	char	**masq_except;
+	size_t	 header_limit;
+	/* results */
+	struct envelope env;
+	struct str msg;
+};
+
+void	 submit_init(struct submit *);
+void	 submit_free(struct submit *);
+int	 submit_read(struct submit *, int, long long, struct str *, struct str *);
+int	 submit_prepare(struct submit *, const char *, size_t, struct str *);
+int	 submit_parse_notify(const char *, int *);
+int	 submit_sender(struct submit *, const char *, struct str *, struct str *);
+
+#endif

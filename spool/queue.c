@@ -1,0 +1,388 @@
+/*
+ * queue - queue entries: commit, lock, update, remove, pickup
+ *
+ * A queue entry is ID.msg (immutable, 0600) and ID.env (0640), in the
+ * hashed directory queue/H. The rename that puts ID.env in place is the
+ * commit point: an ID.msg without ID.env is debris from a crash and is
+ * removed by runq after a grace period.
+ *
+ * Locking: whoever delivers a message holds flock(LOCK_EX) on ID.env.
+ * Because every update replaces ID.env by rename, the new file is locked
+ * before it is renamed into place (spool_write_file's lockfd), and a
+ * process that locks a file checks afterwards that the path still names
+ * the inode it locked; if not, it lost a race with an update and tries
+ * again. So an entry is never visible unlocked while someone delivers it.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "util.h"
+
+#define ENV_FILE_MAX	(16 * 1024 * 1024)
+
+/*
+ * spool_read_fd - read a whole file of at most max bytes: 0, SPOOL_BAD when
+ * it is larger, SPOOL_SYSERR on a read error
+ */
+int
+spool_read_fd(int fd, size_t max, struct str *out, struct str *err)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			str_printf(err, "read: %s", strerror(errno));
+			return SPOOL_SYSERR;
+		}
+		if (n == 0)
+			return 0;
+		if (out->len + (size_t)n > max) {
+			str_printf(err, "file larger than %zu bytes", max);
+			return SPOOL_BAD;
+		}
+		str_append(out, buf, (size_t)n);
+	}
+}
+
+/*
+ * spool_queue_commit - write a new queue entry: ID.msg (pre then msg), then
+ * ID.env. If ID.env exists already the entry was committed by an earlier
+ * run that died before it could clean up, and nothing is written.
+ */
+int
+spool_queue_commit(const struct envelope *env, const void *pre, size_t prelen,
+    const void *msg, size_t msglen, struct str *err)
+{
+	struct str dir = STR_INIT, path = STR_INIT, name = STR_INIT, text = STR_INIT;
+	struct stat st;
+	int rc = -1;
+
+	/* an invalid ID would make the path the queue directory itself */
+	if (spool_path(&path, "queue", env->id, ".env") < 0) {
+		str_printf(err, "invalid queue ID");
+		goto out;
+	}
+	if (lstat(path.s, &st) == 0) {
+		rc = 0;
+		goto out;
+	}
+	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
+	str_printf(&name, "%s.msg", env->id);
+	/* no directory fsync yet: the envelope's commit below does it */
+	if (spool_write_file2(dir.s, name.s, pre, prelen, msg, msglen, 0600,
+	    NULL, 0, err) < 0)
+		goto out;
+	env_format(env, &text);
+	str_appends(&text, ".\n");
+	str_reset(&name);
+	str_printf(&name, "%s.env", env->id);
+	if (spool_write_file(dir.s, name.s, text.s, text.len, NULL, 0, 0640,
+	    NULL, err) < 0) {
+		spool_path(&path, "queue", env->id, ".msg");
+		(void)unlink(path.s);
+		goto out;
+	}
+	rc = 0;
+out:
+	str_free(&dir);
+	str_free(&path);
+	str_free(&name);
+	str_free(&text);
+	return rc;
+}
+
+/*
+ * spool_env_open - read (and with lock, lock) an envelope. Returns 0 with
+ * *fdp open (locked) and env filled, SPOOL_BUSY when another process holds
+ * the lock, SPOOL_GONE when the entry has disappeared, SPOOL_BAD for a
+ * malformed envelope, SPOOL_SYSERR for an I/O error.
+ */
+int
+spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
+    struct str *err)
+{
+	struct str path = STR_INIT, data = STR_INIT;
+	struct stat st_fd, st_path;
+	size_t used;
+	int fd = -1, tries, rc;
+
+	if (spool_path(&path, "queue", id, ".env") < 0) {
+		str_printf(err, "invalid queue ID");
+		rc = SPOOL_BAD;
+		goto out;
+	}
+	for (tries = 0; ; tries++) {
+		fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			rc = errno == ENOENT ? SPOOL_GONE : SPOOL_SYSERR;
+			str_printf(err, "open %s: %s", path.s, strerror(errno));
+			goto out;
+		}
+		if (!lock)
+			break;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			rc = errno == EWOULDBLOCK ? SPOOL_BUSY : SPOOL_SYSERR;
+			str_printf(err, "lock %s: %s", path.s, strerror(errno));
+			goto out;
+		}
+		/* Did an update replace the file while we waited? */
+		if (fstat(fd, &st_fd) == 0 && stat(path.s, &st_path) == 0 &&
+		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev)
+			break;
+		close(fd);
+		fd = -1;
+		if (tries > 10) {
+			rc = SPOOL_BUSY;
+			str_printf(err, "%s keeps changing", path.s);
+			goto out;
+		}
+	}
+	if ((rc = spool_read_fd(fd, ENV_FILE_MAX, &data, err)) < 0)
+		goto out;
+	if ((rc = env_parse(data.s ? data.s : "", data.len, env, &used, err)) < 0)
+		goto out;
+	if (data.s[used - 2] != '.' || used != data.len || strcmp(env->id, id) != 0) {
+		str_printf(err, "envelope %s is malformed or misnamed", id);
+		env_free(env);
+		rc = SPOOL_BAD;
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	str_free(&path);
+	str_free(&data);
+	return rc;
+}
+
+/*
+ * spool_env_update - replace the envelope of a locked entry. *fdp, the
+ * locked descriptor, is replaced by that of the new file, locked too.
+ */
+int
+spool_env_update(int *fdp, const struct envelope *env, struct str *err)
+{
+	struct str dir = STR_INIT, name = STR_INIT, text = STR_INIT;
+	int newfd = -1, rc;
+
+	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
+	str_printf(&name, "%s.env", env->id);
+	env_format(env, &text);
+	str_appends(&text, ".\n");
+	rc = spool_write_file(dir.s, name.s, text.s, text.len, NULL, 0, 0640,
+	    &newfd, err);
+	if (rc == 0) {
+		close(*fdp);
+		*fdp = newfd;
+	}
+	str_free(&dir);
+	str_free(&name);
+	str_free(&text);
+	return rc;
+}
+
+/* spool_msg_open - open the message file of an entry for reading */
+int
+spool_msg_open(const char *id, struct str *err)
+{
+	struct str path = STR_INIT;
+	int fd;
+
+	if (spool_path(&path, "queue", id, ".msg") < 0) {
+		str_printf(err, "invalid queue ID");
+		str_free(&path);
+		return -1;
+	}
+	if ((fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		str_printf(err, "open %s: %s", path.s, strerror(errno));
+	str_free(&path);
+	return fd;
+}
+
+/*
+ * spool_remove - remove a finished entry: the envelope first (after that
+ * the message file is debris), then the message. The directory is not
+ * fsync'ed: if a crash undoes the removal, the entry is delivered again,
+ * which the crash rules allow (at most one repeated attempt).
+ */
+int
+spool_remove(const char *id, struct str *err)
+{
+	struct str path = STR_INIT, dir = STR_INIT;
+	int rc = 0;
+
+	if (!spool_id_valid(id)) {
+		str_printf(err, "invalid queue ID");
+		return -1;
+	}
+	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(id));
+	spool_path(&path, "queue", id, ".env");
+	if (unlink(path.s) < 0 && errno != ENOENT) {
+		str_printf(err, "unlink %s: %s", path.s, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	spool_path(&path, "queue", id, ".msg");
+	if (unlink(path.s) < 0 && errno != ENOENT) {
+		str_printf(err, "unlink %s: %s", path.s, strerror(errno));
+		rc = -1;
+	}
+out:
+	str_free(&path);
+	str_free(&dir);
+	return rc;
+}
+
+/*
+ * spool_move_corrupt - move a bad maildrop file ("maildrop") or queue
+ * entry ("queue") to corrupt/ for the administrator.
+ */
+int
+spool_move_corrupt(const char *where, const char *id, struct str *err)
+{
+	struct str from = STR_INIT, to = STR_INIT;
+	static const char *const suffixes[] = { ".env", ".msg" };
+	int rc = 0;
+	size_t i;
+
+	/* spool_path would name the directories themselves: never rename those */
+	if (!spool_id_valid(id)) {
+		str_printf(err, "invalid queue ID");
+		return -1;
+	}
+	if (strcmp(where, "maildrop") == 0) {
+		spool_path(&from, "maildrop", id, NULL);
+		spool_path(&to, "corrupt", id, NULL);
+		if (rename(from.s, to.s) < 0) {
+			str_printf(err, "rename %s: %s", from.s, strerror(errno));
+			rc = -1;
+		}
+	} else {
+		for (i = 0; i < ARRAY_LEN(suffixes); i++) {
+			spool_path(&from, "queue", id, suffixes[i]);
+			spool_path(&to, "corrupt", id, suffixes[i]);
+			if (rename(from.s, to.s) < 0 && errno != ENOENT) {
+				str_printf(err, "rename %s: %s", from.s, strerror(errno));
+				rc = -1;
+			}
+		}
+	}
+	str_free(&from);
+	str_free(&to);
+	return rc;
+}
+
+/*
+ * spool_pickup_one - move one maildrop entry into the queue.
+ *
+ * The file is untrusted: opened without following links, it must be a
+ * regular file no larger than the limit, parse cleanly, and carry its own
+ * name as queue ID. The submitting uid is the file's owner. A Received:
+ * line naming that uid goes in front of the message. Returns 0 (the entry
+ * is queued and the maildrop file removed; env is filled in), SPOOL_GONE,
+ * SPOOL_BAD (caller moves the file to corrupt/), or SPOOL_SYSERR.
+ */
+int
+spool_pickup_one(const char *id, long long max, const char *hostname,
+    struct envelope *env, struct str *err)
+{
+	struct str path = STR_INIT, data = STR_INIT, rcvd = STR_INIT, dir = STR_INIT;
+	struct stat st;
+	char date[64];
+	size_t off;
+	int fd = -1, rc;
+
+	if (spool_path(&path, "maildrop", id, NULL) < 0) {
+		str_printf(err, "invalid queue ID");
+		rc = SPOOL_BAD;
+		goto out;
+	}
+	if ((fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		rc = errno == ENOENT ? SPOOL_GONE :
+		    errno == ELOOP ? SPOOL_BAD : SPOOL_SYSERR;
+		str_printf(err, "open %s: %s", path.s, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		str_printf(err, "fstat %s: %s", path.s, strerror(errno));
+		rc = SPOOL_SYSERR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink > 1) {
+		str_printf(err, "%s is not a plain file", path.s);
+		rc = SPOOL_BAD;
+		goto out;
+	}
+	/* Two runners may pick up at once: one wins, the other skips it. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? SPOOL_BUSY : SPOOL_SYSERR;
+		str_printf(err, "lock %s: %s", path.s, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		rc = SPOOL_GONE;
+		goto out;
+	}
+	/* max 0 is "no limit" (message_size_limit = 0): sendmail took it */
+	if ((rc = spool_read_fd(fd, max <= 0 ? SIZE_MAX : (size_t)max + 256 * 1024 +
+	    SPOOL_RCPT_MAX * (size_t)(SPOOL_ADDR_MAX + 16), &data, err)) < 0)
+		goto out;
+	if ((rc = spool_maildrop_parse(data.s ? data.s : "", data.len, env, &off, err)) < 0)
+		goto out;
+	if (strcmp(env->id, id) != 0) {
+		str_printf(err, "entry names queue ID %s", env->id);
+		env_free(env);
+		rc = SPOOL_BAD;
+		goto out;
+	}
+	if (max > 0 && env->size > max) {
+		str_printf(err, "message of %lld bytes exceeds message_size_limit", env->size);
+		env_free(env);
+		rc = SPOOL_BAD;
+		goto out;
+	}
+	env->uid = (long)st.st_uid;
+	util_rfc5322_date(date, sizeof(date), env->arrival);
+	str_printf(&rcvd, "Received: by %s (posthorn, from userid %ld)\n\tid %s; %s\n",
+	    hostname, env->uid, env->id, date);
+	env->size += (long long)rcvd.len;
+	env->next_attempt = 0;
+	if (spool_queue_commit(env, rcvd.s, rcvd.len, data.s + off,
+	    data.len - off, err) < 0) {
+		env_free(env);
+		rc = SPOOL_SYSERR;
+		goto out;
+	}
+	/* Queued: the maildrop copy goes. A crash here means a second
+	 * pickup, which finds ID.env and only removes the file. The caller
+	 * fsyncs the maildrop directory once after a batch of pickups. */
+	if (unlink(path.s) < 0 && errno != ENOENT)
+		str_printf(err, "unlink %s: %s", path.s, strerror(errno));
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	str_free(&path);
+	str_free(&data);
+	str_free(&rcvd);
+	str_free(&dir);
+	return rc;
+}

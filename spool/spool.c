@@ -1,0 +1,390 @@
+/*
+ * spool - queue IDs, paths, the spool tree and the one commit function
+ *
+ * Queue IDs are 21 upper-case hex digits: 8 of seconds, 5 of microseconds,
+ * 6 of the process ID and 2 of a per-process counter. They sort by arrival
+ * time, are unique on one host (a process cannot reuse its pid within the
+ * same microsecond, and the counter separates IDs within one process), and
+ * look like Postfix's queue IDs to log and mailq parsers ([0-9A-F]+).
+ *
+ * SECURITY: spool_write_file is how sendmail, running setgid phdrop, puts
+ * data into the maildrop. It creates with O_EXCL | O_NOFOLLOW under a
+ * hidden temporary name, so it can neither follow a planted link nor
+ * overwrite an existing entry, and it removes what it wrote on any failure.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "util.h"
+
+static char *spool_top;
+static uid_t file_uid = (uid_t)-1;
+static gid_t file_gid = (gid_t)-1;
+
+/*
+ * spool_set_owner - files written from now on get this owner. runq running
+ * as root on a system spool uses it so that queue files belong to the mail
+ * owner (mailq, setgid to its group, reads the envelopes).
+ */
+void
+spool_set_owner(uid_t uid, gid_t gid)
+{
+	file_uid = uid;
+	file_gid = gid;
+}
+
+/* spool_setup - remember where the spool is */
+void
+spool_setup(const char *dir)
+{
+	free(spool_top);
+	spool_top = xstrdup(dir);
+}
+
+/* spool_dir - the spool directory */
+const char *
+spool_dir(void)
+{
+	return spool_top ? spool_top : ".";
+}
+
+/* spool_id_new - a fresh queue ID and the arrival time it encodes */
+int
+spool_id_new(char *buf, size_t size, time_t *sec, long *usec)
+{
+	static unsigned counter;
+	struct timeval tv;
+
+	if (gettimeofday(&tv, NULL) < 0)
+		return -1;
+	if (sec)
+		*sec = tv.tv_sec;
+	if (usec)
+		*usec = (long)tv.tv_usec;
+	return util_snprintf(buf, size, "%08lX%05lX%06lX%02X",
+	    (unsigned long)tv.tv_sec & 0xffffffffUL,
+	    (unsigned long)tv.tv_usec & 0xfffffUL,
+	    (unsigned long)getpid() & 0xffffffUL, counter++ & 0xffU) < 0 ? -1 : 0;
+}
+
+/* spool_id_valid - is this exactly a queue ID (and so safe in a path)? */
+int
+spool_id_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < SPOOL_ID_LEN; i++)
+		if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'A' && id[i] <= 'F'))
+			return 0;
+	return id[SPOOL_ID_LEN] == '\0';
+}
+
+/* spool_hash - the queue subdirectory of an ID: its last microsecond digit */
+char
+spool_hash(const char *id)
+{
+	return id[12];
+}
+
+/*
+ * spool_path - build a spool path. For "queue" the hashed subdirectory is
+ * inserted. id may be NULL for the directory itself. Returns -1 for an
+ * invalid ID.
+ */
+int
+spool_path(struct str *out, const char *sub, const char *id, const char *suffix)
+{
+	str_reset(out);
+	str_printf(out, "%s/%s", spool_dir(), sub);
+	if (id == NULL)
+		return 0;
+	if (!spool_id_valid(id))
+		return -1;
+	if (strcmp(sub, "queue") == 0)
+		str_printf(out, "/%c", spool_hash(id));
+	str_printf(out, "/%s%s", id, suffix ? suffix : "");
+	return 0;
+}
+
+/* make_dir - create one directory with its owner and mode */
+static int
+make_dir(const char *path, uid_t uid, gid_t gid, mode_t mode, int chown_it,
+    struct str *err)
+{
+	struct stat st;
+
+	if (mkdir(path, mode & 0777) < 0 && errno != EEXIST) {
+		str_printf(err, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		str_printf(err, "%s is not a directory", path);
+		return -1;
+	}
+	if (chown_it && lchown(path, uid, gid) < 0) {
+		str_printf(err, "cannot chown %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (chown_it || st.st_uid == geteuid()) {
+		if (chmod(path, mode) < 0) {
+			str_printf(err, "cannot chmod %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * spool_create_tree - create the spool tree with the documented owners and
+ * modes. With chown_it (root installing a system spool) directories get
+ * owner and groups; a private instance keeps the invoking user's.
+ */
+int
+spool_create_tree(uid_t owner, gid_t owner_gid, gid_t drop_gid, int chown_it,
+    struct str *err)
+{
+	struct str p = STR_INIT;
+	int i, rc = -1;
+
+	if (util_mkdir_p(spool_dir(), 0755) < 0) {
+		str_printf(err, "cannot create %s: %s", spool_dir(), strerror(errno));
+		return -1;
+	}
+	if (make_dir(spool_dir(), chown_it ? 0 : owner, chown_it ? 0 : owner_gid,
+	    0755, chown_it, err) < 0)
+		goto out;
+	spool_path(&p, "maildrop", NULL, NULL);
+	if (make_dir(p.s, owner, drop_gid, 01730, chown_it, err) < 0)
+		goto out;
+	spool_path(&p, "queue", NULL, NULL);
+	if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
+		goto out;
+	for (i = 0; i < 16; i++) {
+		str_reset(&p);
+		str_printf(&p, "%s/queue/%X", spool_dir(), i);
+		if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
+			goto out;
+	}
+	spool_path(&p, "corrupt", NULL, NULL);
+	if (make_dir(p.s, owner, owner_gid, 0700, chown_it, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	str_free(&p);
+	return rc;
+}
+
+/* spool_check_tree - does the tree exist (maildrop and queue)? */
+int
+spool_check_tree(struct str *err)
+{
+	struct str p = STR_INIT;
+	struct stat st;
+	int rc = 0;
+
+	spool_path(&p, "queue/F", NULL, NULL);
+	if (stat(p.s, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		str_printf(err, "spool %s is not set up (%s missing)", spool_dir(), p.s);
+		rc = -1;
+	}
+	str_free(&p);
+	return rc;
+}
+
+/*
+ * spool_write_file - the commit: write head and body under a hidden
+ * temporary name, fsync, rename to name, fsync the directory.
+ *
+ * When lockfd is not NULL the new file is flock()ed before the rename and
+ * its descriptor returned there, so that the entry is never visible
+ * unlocked (see queue.c). A directory that cannot be opened for reading
+ * (the maildrop seen by setgid sendmail) is made durable with syncfs().
+ * On failure nothing is left under either name.
+ */
+int
+spool_write_file(const char *dir, const char *name, const void *head,
+    size_t hlen, const void *body, size_t blen, mode_t mode, int *lockfd,
+    struct str *err)
+{
+	return spool_write_file2(dir, name, head, hlen, body, blen, mode, lockfd,
+	    1, err);
+}
+
+/*
+ * spool_write_file2 - spool_write_file, optionally without the directory
+ * fsync: for a file whose directory another commit fsyncs right after
+ * (the message file of a queue entry, before its envelope).
+ */
+int
+spool_write_file2(const char *dir, const char *name, const void *head,
+    size_t hlen, const void *body, size_t blen, mode_t mode, int *lockfd,
+    int sync_dir, struct str *err)
+{
+	struct str tmp = STR_INIT, final = STR_INIT;
+	int fd = -1, renamed = 0, rc = -1;
+	const char *step;
+
+	str_printf(&tmp, "%s/.%s.%ld", dir, name, (long)getpid());
+	str_printf(&final, "%s/%s", dir, name);
+
+	step = "create";
+	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST) {
+		/* a temporary left by a killed process with our pid: ours now */
+		if (unlink(tmp.s) == 0)
+			fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	}
+	if (fd < 0)
+		goto fail;
+	step = "chmod";
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	step = "chown";
+	if (file_uid != (uid_t)-1 && fchown(fd, file_uid, file_gid) < 0)
+		goto fail;
+	step = "write";
+	if (hlen && util_write_all(fd, head, hlen) < 0)
+		goto fail;
+	if (blen && util_write_all(fd, body, blen) < 0)
+		goto fail;
+	step = "fsync";
+	if (fsync(fd) < 0)
+		goto fail;
+	step = "lock";
+	if (lockfd && flock(fd, LOCK_EX | LOCK_NB) < 0)
+		goto fail;
+	step = "rename";
+	if (rename(tmp.s, final.s) < 0)
+		goto fail;
+	renamed = 1;
+	step = "fsync directory";
+	if (sync_dir && util_fsync_dir(dir) < 0) {
+		if (errno != EACCES || syncfs(fd) < 0)
+			goto fail;
+	}
+	if (lockfd)
+		*lockfd = fd;
+	else if (close(fd) < 0) {
+		fd = -1;
+		step = "close";
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	str_printf(err, "%s %s: %s", step, renamed ? final.s : tmp.s, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (!renamed || lockfd == NULL)	/* an update (lockfd) has replaced the old file: keep it */
+		(void)unlink(renamed ? final.s : tmp.s);
+out:
+	str_free(&tmp);
+	str_free(&final);
+	return rc;
+}
+
+/* cmp_str - qsort comparison for names */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * spool_list_dir - the valid queue IDs in a directory, sorted; a name that
+ * is a valid ID followed by ".env" is listed as the bare ID. Other names
+ * are skipped.
+ */
+int
+spool_list_dir(const char *dir, char ***out, size_t *n, struct str *err)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t cap = 0;
+	char **v = NULL, name[SPOOL_ID_LEN + 1];
+
+	*n = 0;
+	if ((d = opendir(dir)) == NULL) {
+		str_printf(err, "cannot open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len != SPOOL_ID_LEN && !(len == SPOOL_ID_LEN + 4 &&
+		    strcmp(de->d_name + SPOOL_ID_LEN, ".env") == 0))
+			continue;
+		memcpy(name, de->d_name, SPOOL_ID_LEN);
+		name[SPOOL_ID_LEN] = '\0';
+		if (!spool_id_valid(name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = xstrdup(name);
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_str);
+	*out = v;
+	return 0;
+}
+
+/* spool_list_free - release a list */
+void
+spool_list_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* spool_scan_queue - all queue IDs that have an envelope, sorted */
+int
+spool_scan_queue(char ***out, size_t *n, struct str *err)
+{
+	struct str dir = STR_INIT;
+	char **all = NULL, **part;
+	size_t nall = 0, cap = 0, np, i;
+	int h;
+
+	for (h = 0; h < 16; h++) {
+		str_reset(&dir);
+		str_printf(&dir, "%s/queue/%X", spool_dir(), h);
+		if (spool_list_dir(dir.s, &part, &np, err) < 0) {
+			spool_list_free(all, nall);
+			str_free(&dir);
+			return -1;
+		}
+		for (i = 0; i < np; i++) {
+			if (nall == cap) {
+				cap = cap ? cap * 2 : 64;
+				all = xreallocarray(all, cap, sizeof(*all));
+			}
+			all[nall++] = part[i];
+		}
+		free(part);
+	}
+	str_free(&dir);
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), cmp_str);
+	*out = all;
+	*n = nall;
+	return 0;
+}

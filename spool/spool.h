@@ -1,0 +1,130 @@
+/*
+ * spool - the queue: ids, the envelope format, commit, pickup, scan, locks
+ *
+ * On-disk layout (under spool_directory):
+ *
+ *   maildrop/ID         one file per submission: envelope records, an "M"
+ *                       line, then the message. Written by sendmail, read
+ *                       by runq's pickup as untrusted input.
+ *   queue/H/ID.msg      the message as queued (Received: line first),
+ *                       immutable once written. H is spool_hash(ID).
+ *   queue/H/ID.env      the envelope, rewritten (temporary file, fsync,
+ *                       rename) after every delivery attempt.
+ *   corrupt/ID          maildrop or queue files that failed validation.
+ *
+ * Error contract: functions return 0 on success and -1 on failure with a
+ * human-readable reason in the struct str they are given; they never exit.
+ * Reading functions also say whether a failure is the data's fault
+ * (SPOOL_BAD) or the system's (SPOOL_SYSERR) through their return value.
+ * See spool.c for the record format.
+ */
+#ifndef PH_SPOOL_H
+#define PH_SPOOL_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <time.h>
+
+#include "str.h"
+
+#define SPOOL_ID_LEN	21	/* 8 hex seconds, 5 hex usec, 6 hex pid, 2 hex counter */
+#define SPOOL_ADDR_MAX	512	/* longest envelope address accepted */
+#define SPOOL_FIELD_MAX	1024	/* longest other envelope field */
+#define SPOOL_RCPT_MAX	10000	/* most recipients in one message */
+
+#define SPOOL_BAD	(-2)	/* the data is malformed */
+#define SPOOL_BUSY	1	/* another process holds the lock */
+#define SPOOL_GONE	2	/* the entry no longer exists */
+#define SPOOL_SYSERR	(-1)	/* the system failed (I/O, space) */
+
+/* DSN NOTIFY bits (RFC 3461); zero means the default, FAILURE and DELAY */
+#define NOTIFY_NEVER	0x1
+#define NOTIFY_SUCCESS	0x2
+#define NOTIFY_FAILURE	0x4
+#define NOTIFY_DELAY	0x8
+
+/* DSN RET */
+#define RET_DEFAULT	0
+#define RET_FULL	1
+#define RET_HDRS	2
+
+/* recipient states */
+#define RCPT_PENDING	'P'	/* not yet delivered; reason says why if tried */
+#define RCPT_SENT	'S'	/* delivered */
+#define RCPT_FAILED	'F'	/* failed for good */
+
+struct rcpt {
+	char	*addr;		/* envelope recipient, as qualified */
+	char	*orcpt;		/* original recipient (DSN ORCPT) or NULL */
+	char	 state;		/* RCPT_* */
+	int	 notify;	/* NOTIFY_* bits */
+	int	 reported;	/* a DSN covering the final state was queued */
+	char	 dsn[16];	/* enhanced status code of the last result */
+	char	*reason;	/* last result text or NULL */
+};
+
+struct envelope {
+	char	 id[SPOOL_ID_LEN + 1];
+	time_t	 arrival;
+	long	 arrival_usec;
+	char	*sender;	/* "" is the null sender */
+	char	*fullname;	/* -F, or NULL */
+	long	 uid;		/* submitting user */
+	int	 ret;		/* RET_* */
+	char	*envid;		/* DSN ENVID or NULL */
+	long long size;		/* message bytes */
+	int	 attempts;
+	time_t	 next_attempt;
+	time_t	 last_attempt;
+	int	 warned;	/* a delay warning was sent */
+	struct rcpt *rcpt;
+	size_t	 nrcpt;
+	size_t	 rcpt_cap;
+};
+
+/* envelope.c */
+void	 env_init(struct envelope *);
+void	 env_free(struct envelope *);
+struct rcpt *env_add_rcpt(struct envelope *, const char *, const char *, int);
+void	 env_set_reason(struct rcpt *, const char *, const char *);
+void	 env_format(const struct envelope *, struct str *);
+int	 env_parse(const char *, size_t, struct envelope *, size_t *, struct str *);
+int	 env_check_addr(const char *, struct str *);
+int	 env_pending(const struct envelope *);
+
+/* spool.c */
+int	 spool_id_new(char *, size_t, time_t *, long *);
+int	 spool_id_valid(const char *);
+char	 spool_hash(const char *);
+void	 spool_setup(const char *);
+void	 spool_set_owner(uid_t, gid_t);
+const char *spool_dir(void);
+int	 spool_path(struct str *, const char *, const char *, const char *);
+int	 spool_create_tree(uid_t, gid_t, gid_t, int, struct str *);
+int	 spool_check_tree(struct str *);
+int	 spool_write_file(const char *, const char *, const void *, size_t,
+	    const void *, size_t, mode_t, int *, struct str *);
+int	 spool_write_file2(const char *, const char *, const void *, size_t,
+	    const void *, size_t, mode_t, int *, int, struct str *);
+
+/* maildrop.c */
+int	 spool_maildrop_write(const struct envelope *, const struct str *, struct str *);
+int	 spool_maildrop_parse(const char *, size_t, struct envelope *, size_t *, struct str *);
+
+/* queue.c */
+int	 spool_queue_commit(const struct envelope *, const void *, size_t,
+	    const void *, size_t, struct str *);
+int	 spool_env_open(const char *, int, int *, struct envelope *, struct str *);
+int	 spool_env_update(int *, const struct envelope *, struct str *);
+int	 spool_msg_open(const char *, struct str *);
+int	 spool_read_fd(int, size_t, struct str *, struct str *);
+int	 spool_remove(const char *, struct str *);
+int	 spool_move_corrupt(const char *, const char *, struct str *);
+int	 spool_pickup_one(const char *, long long, const char *, struct envelope *, struct str *);
+int	 spool_list_dir(const char *, char ***, size_t *, struct str *);
+void	 spool_list_free(char **, size_t);
+
+int	 spool_scan_queue(char ***, size_t *, struct str *);
+
+#endif

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""bench.py - posthorn's benchmarks, beside Postfix's when it is installed.
+
+  submission: median wall time and peak RSS of `sendmail -i rcpt < 4 KB`
+              (queue only), over many runs, for posthorn and Postfix.
+  delivery:   time for `runq -q` to deliver N queued messages into one
+              mbox and into a Maildir; Postfix's local(8) on the same N.
+
+Run by hand (make bench); never a timed test. Prints medians of repeated
+runs and the ratios posthorn/Postfix. Everything stays on this machine:
+no DNS, no network.
+"""
+import os, pwd, resource, shutil, statistics, subprocess, sys, tempfile, time
+
+BUILD = os.environ["BUILD"]
+RUNS = int(os.environ.get("BENCH_RUNS", "300"))
+NMSG = int(os.environ.get("BENCH_MESSAGES", "10000"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+ME = pwd.getpwuid(os.getuid()).pw_name
+MSG = (b"From: bench@example.org\nTo: %s\nSubject: benchmark\n\n" % ME.encode()
+       + (b"x" * 71 + b"\n") * 56)          # about 4 KB
+
+
+def instance(home_mailbox=""):
+    d = tempfile.mkdtemp(prefix="posthorn-bench.")
+    os.chmod(d, 0o755)
+    os.makedirs(d + "/mail", mode=0o1777)
+    os.chmod(d + "/mail", 0o1777)
+    conf = d + "/posthorn.conf"
+    with open(conf, "w") as f:
+        f.write(f"spool_directory = {d}/spool\nmail_spool_directory = {d}/mail\n"
+                f"maillog_file = {d}/log\ncommand_directory = {BUILD}\n"
+                f"alias_maps =\nmyhostname = bench.example.org\n"
+                f"home_mailbox = {home_mailbox}\n")
+    return d, conf
+
+
+def timed(argv, data):
+    """wall seconds and peak RSS (KiB) of one child"""
+    r, w = os.pipe()
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(r, 0)
+        os.close(w)
+        null = os.open("/dev/null", os.O_WRONLY)
+        os.dup2(null, 2)         # postdrop complains that pickup is not running
+        os.execv(argv[0], argv)
+    os.close(r)
+    os.write(w, data)
+    os.close(w)
+    _, status, ru = os.wait4(pid, 0)
+    t1 = time.perf_counter()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv} failed: {status}")
+    return t1 - t0, ru.ru_maxrss
+
+
+SPAWN = None
+
+
+def spawn_tool():
+    """build the small C launcher (t/bench/spawn.c) once"""
+    global SPAWN
+    if SPAWN is None:
+        SPAWN = tempfile.mkdtemp(prefix="posthorn-spawn.") + "/spawn"
+        subprocess.run(["cc", "-O2", "-static", "-o", SPAWN,
+                        os.path.dirname(os.path.abspath(__file__)) + "/spawn.c"],
+                       check=True)
+    return SPAWN
+
+
+def submission(argv):
+    """median seconds and peak RSS (KiB) over RUNS runs of argv < MSG"""
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(MSG)
+        f.flush()
+        subprocess.run([spawn_tool(), "20", f.name] + argv, check=True,
+                       capture_output=True)          # warm the caches
+        out = subprocess.run([spawn_tool(), str(RUNS), f.name] + argv,
+                             check=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout
+    t, rss = out.split()
+    return float(t), int(rss)
+
+
+def postfix_sendmail():
+    for p in ("/usr/sbin/sendmail.postfix", "/usr/sbin/sendmail"):
+        if os.path.exists(p) and shutil.which("postconf"):
+            try:
+                subprocess.run(["postconf", "-h", "mail_version"], check=True,
+                               capture_output=True)
+                return p
+            except (OSError, subprocess.CalledProcessError):
+                pass
+    return None
+
+
+def count_mbox(path):
+    n = 0
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                if line.startswith(b"From "):
+                    n += 1
+    except FileNotFoundError:
+        pass
+    return n
+
+
+def delivery(kind):
+    """seconds for runq -q to deliver NMSG queued messages"""
+    d, conf = instance("Maildir/" if kind == "maildir" else "")
+    home = pwd.getpwuid(os.getuid()).pw_dir
+    if kind == "maildir" and os.getuid() == 0:
+        return None                          # would write into /root
+    sm = [BUILD + "/sendmail", "-C", conf, "-odq", "-i", ME]
+    for _ in range(NMSG):
+        timed(sm, MSG)
+    t0 = time.perf_counter()
+    subprocess.run([BUILD + "/runq", "-C", conf, "-q"], check=True)
+    t = time.perf_counter() - t0
+    got = count_mbox(f"{d}/mail/{ME}") if kind == "mbox" else \
+        len(os.listdir(home + "/Maildir/new"))
+    if got < NMSG:
+        raise SystemExit(f"{kind}: only {got} of {NMSG} delivered")
+    if kind == "maildir":
+        shutil.rmtree(home + "/Maildir")
+    shutil.rmtree(d)
+    return t
+
+
+def postfix_delivery():
+    """Postfix: NMSG messages dropped with postfix's sendmail while stopped,
+    then timed from `postfix start` until the mbox holds them all."""
+    if os.getuid() != 0 or postfix_sendmail() is None:
+        return None
+    mbox = f"/var/mail/{ME}"
+    subprocess.run(["postfix", "stop"], capture_output=True)
+    subprocess.run(["postsuper", "-d", "ALL"], capture_output=True)
+    subprocess.run(["postconf", "-e", "mydestination=localhost, $myhostname",
+                    "alias_maps=", "alias_database=", "inet_interfaces=loopback-only",
+                    "home_mailbox=", "mailbox_command=", "relayhost="], check=True)
+    if os.path.exists(mbox):
+        os.unlink(mbox)
+    for _ in range(NMSG):
+        timed([postfix_sendmail(), "-i", ME], MSG)
+    t0 = time.perf_counter()
+    subprocess.run(["postfix", "start"], check=True, capture_output=True)
+    while count_mbox(mbox) < NMSG:
+        time.sleep(0.05)
+        if time.perf_counter() - t0 > 600:
+            raise SystemExit("postfix: delivery took over 10 minutes")
+    t = time.perf_counter() - t0
+    subprocess.run(["postfix", "stop"], capture_output=True)
+    os.unlink(mbox)
+    return t
+
+
+def main():
+    d, conf = instance()
+    ours = [BUILD + "/sendmail", "-C", conf, "-odq", "-i", ME]
+    pf = postfix_sendmail()
+    res = {"posthorn": [], "postfix": []}
+    for _ in range(REPEAT):                  # interleave to share the noise
+        res["posthorn"].append(submission(ours))
+        if pf:
+            res["postfix"].append(submission([pf, "-i", ME]))
+            subprocess.run(["postsuper", "-d", "ALL"], capture_output=True)
+    shutil.rmtree(d)
+    print(f"submission of a 4 KB message, median of {RUNS} runs, {REPEAT} rounds:")
+    for name, rows in res.items():
+        for t, rss in rows:
+            print(f"  {name:9s} {t * 1000:7.2f} ms   peak RSS {rss / 1024:5.2f} MB")
+    if res["postfix"]:
+        a = statistics.median(t for t, _ in res["posthorn"])
+        b = statistics.median(t for t, _ in res["postfix"])
+        print(f"  ratio posthorn/postfix: {a / b:.2f}")
+    print(f"local delivery of {NMSG} queued messages:")
+    for kind in ("mbox", "maildir"):
+        ts = [delivery(kind) for _ in range(REPEAT)]
+        if None in ts:
+            print(f"  posthorn {kind}: skipped (run as a user with a home directory)")
+            continue
+        m = statistics.median(ts)
+        print(f"  posthorn {kind:8s} {m:7.2f} s  ({NMSG / m:7.0f} msg/s)  runs: "
+              + ", ".join(f"{t:.2f}" for t in ts))
+    pt = postfix_delivery()
+    if pt is not None:
+        print(f"  postfix  mbox     {pt:7.2f} s  ({NMSG / pt:7.0f} msg/s) (one run)")
+    else:
+        print("  postfix: not installed (apt-get install postfix) or not root: no comparison")
+
+
+if __name__ == "__main__":
+    main()

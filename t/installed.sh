@@ -1,0 +1,65 @@
+#!/bin/bash
+# installed.sh - the installed system, as root after "make install": an
+# unprivileged user submits through the setgid sendmail, runq (root)
+# delivers into /var/mail, mailq (setgid) lists; users cannot read or
+# tamper with each other's queued mail; -C drops the privilege.
+# Prints PASS/FAIL lines and "N passed, N failed".
+set -u
+prefix=${PREFIX:-/usr/local}
+SBIN=$prefix/sbin BIN=$prefix/bin
+CONF=$prefix/etc/posthorn/posthorn.conf
+SPOOL=$prefix/var/spool/posthorn
+p=0 f=0
+pass() { echo "PASS: installed: $*"; p=$((p + 1)); }
+fail() { echo "FAIL: installed: $*"; f=$((f + 1)); }
+check() { d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+[ "$(id -u)" = 0 ] || { echo "0 passed, 0 failed"; exit 0; }
+
+U1=phci1$$ U2=phci2$$
+useradd -m -s /bin/sh "$U1"; useradd -m -s /bin/sh "$U2"
+as() { u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }
+saved_conf=$(mktemp); cp "$CONF" "$saved_conf" 2>/dev/null
+trap 'userdel -r "$U1" 2>/dev/null; userdel -r "$U2" 2>/dev/null; rm -f /var/mail/$U1 /var/mail/$U2; cp "$saved_conf" "$CONF"; rm -f "$saved_conf"' EXIT
+printf 'myhostname = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\n' > "$CONF"
+: > /tmp/posthorn-installed.log; chmod 666 /tmp/posthorn-installed.log
+
+check "sendmail is setgid phdrop" [ "$(stat -c '%G %A' "$SBIN/sendmail")" = "phdrop -rwxr-sr-x" ]
+check "mailq is setgid posthorn" [ "$(stat -c '%G %A' "$BIN/mailq")" = "posthorn -rwxr-sr-x" ]
+check "maildrop is 1730 posthorn:phdrop" [ "$(stat -c '%a %U %G' "$SPOOL/maildrop")" = "1730 posthorn phdrop" ]
+check "queue is 0750 posthorn:posthorn" [ "$(stat -c '%a %U %G' "$SPOOL/queue")" = "750 posthorn posthorn" ]
+
+printf 'To: %s\nSubject: from an ordinary user\n\nhello\n' "$U2" | as "$U1" "$SBIN/sendmail" -t
+check "ordinary user submits: exit 0" [ $? = 0 ]
+entry=$(ls "$SPOOL/maildrop" | head -n 1)
+check "maildrop entry owned by the user, mode 0444" [ "$(stat -c '%U %a' "$SPOOL/maildrop/$entry")" = "$U1 444" ]
+check "user cannot list the maildrop" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups ls '$SPOOL/maildrop' 2>/dev/null"
+check "another user cannot read the entry" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups cat '$SPOOL/maildrop/$entry' 2>/dev/null"
+as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
+check "mailq runs for an ordinary user" [ $? = 0 ]
+
+"$SBIN/runq" -q
+check "runq as root delivers into /var/mail" grep -q '^Subject: from an ordinary user' "/var/mail/$U2"
+check "mailbox owned by the recipient" [ "$(stat -c %U "/var/mail/$U2")" = "$U2" ]
+check "Received: names the submitting uid" grep -q "from userid $(id -u "$U1")" "/var/mail/$U2"
+check "envelope sender is the login name" grep -q "^Return-Path: <$U1@host.example.org>" "/var/mail/$U2"
+
+printf 'Subject: held\n\nx\n' | as "$U1" "$SBIN/sendmail" someone@remote.example
+"$SBIN/runq" -q
+id=$(ls "$SPOOL"/queue/*/ | grep '\.env$' | head -n 1 | cut -c1-21)
+check "queued entry exists" [ -n "$id" ]
+as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
+check "mailq (setgid) shows queued mail to an ordinary user" grep -q 'someone@remote.example' /tmp/posthorn-mq.out
+check "queue files belong to posthorn" [ "$(stat -c %U "$SPOOL"/queue/*/"$id".env)" = posthorn ]
+check "an ordinary user cannot read a queued message" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups cat $SPOOL/queue/*/$id.msg 2>/dev/null"
+
+echo "spool_directory = /tmp" > /tmp/posthorn-evil.conf; chmod 644 /tmp/posthorn-evil.conf
+printf 'Subject: evil\n\nx\n' | as "$U1" "$SBIN/sendmail" -C /tmp/posthorn-evil.conf "$U2" 2> /tmp/posthorn-evil.err
+rc=$?
+check "-C from an ordinary user drops the setgid privilege (no submission)" [ $rc != 0 ]
+printf 'Subject: evil2\n\nx\n' | POSTHORN_CONF=/tmp/posthorn-evil.conf as "$U1" "$SBIN/mailq" > /dev/null 2>&1
+check "mailq with POSTHORN_CONF from a user: privilege dropped" [ "$(stat -c %a "$SPOOL/queue")" = 750 ]
+rm -f /tmp/posthorn-evil.conf /tmp/posthorn-evil.err /tmp/posthorn-mq.out
+
+"$SBIN/runq" -q -R remote.example
+echo "$p passed, $f failed"
+[ "$f" = 0 ]

@@ -1,0 +1,63 @@
+# lib.sh - shared helpers for the integration tests (sourced, not run)
+#
+# Each test creates a private instance in a scratch directory, drives the
+# real programs in $BUILD, and reports one line per check:
+#   PASS: <test>: <what>      FAIL: <test>: <what>
+# It exits 0 when everything passed, 1 otherwise, 77 to skip.
+set -u
+T=$(basename "$0" .sh)
+FAILED=0
+: "${BUILD:?}" "${SRCDIR:?}"
+PY=/usr/bin/python3
+
+pass() { echo "PASS: $T: $*"; }
+fail() { echo "FAIL: $T: $*"; FAILED=1; }
+skip() { echo "SKIP: $*"; exit 77; }
+# check DESCRIPTION COMMAND...: pass if the command succeeds
+check() {
+	d=$1; shift
+	if "$@"; then pass "$d"; else fail "$d"; fi
+}
+# expect_rc DESCRIPTION WANT COMMAND...: pass if the command exits WANT
+expect_rc() {
+	d=$1; want=$2; shift 2
+	"$@"; got=$?
+	if [ "$got" = "$want" ]; then pass "$d"; else fail "$d (exit $got, want $want)"; fi
+}
+finish() { exit $FAILED; }
+
+# new_instance [extra conf lines...]: a private instance in $D, config $C
+new_instance() {
+	D=$(mktemp -d /tmp/posthorn-t.XXXXXX)
+	chmod 755 "$D"
+	mkdir -p "$D/mail"
+	chmod 1777 "$D/mail"
+	C=$D/posthorn.conf
+	cat > "$C" <<EOC
+spool_directory = $D/spool
+maillog_file = $D/log
+command_directory = $BUILD
+mailq_path = $BUILD/mailq
+myhostname = host.example.org
+mydomain = example.org
+mail_spool_directory = $D/mail
+alias_maps = $D/aliases
+EOC
+	for line in "$@"; do echo "$line" >> "$C"; done
+	: > "$D/aliases"
+	"$BUILD/newaliases" -C "$C" > /dev/null
+	trap 'cleanup' EXIT
+}
+cleanup() {
+	if [ "$FAILED" != 0 ] && [ -f "$D/log" ]; then
+		echo "--- log of $T"; tail -n 40 "$D/log"
+	fi
+	rm -rf "$D"
+}
+sm() { "$BUILD/sendmail" -C "$C" "$@"; }
+runq() { "$BUILD/runq" -C "$C" "$@"; }
+mq() { "$BUILD/mailq" -C "$C" "$@"; }
+# count of queued entries
+queued() { find "$D/spool/queue" -name '*.env' | wc -l; }
+# whoami as a name we can deliver to
+ME=$(id -un)

@@ -1,0 +1,93 @@
+#!/bin/bash
+# users.sh - local delivery as root to real users: each delivery runs as
+# its recipient; Maildir; ~/.forward and its safety rules; alias commands
+# as default_privs; mailboxes that are symlinks, hard links or owned by
+# someone else are refused. Needs root (creates and removes two users).
+. "$SRCDIR/t/integ/lib.sh"
+[ "$(id -u)" = 0 ] || skip "needs root to create users and switch to them"
+command -v useradd > /dev/null || skip "useradd missing"
+new_instance "default_privs = nobody"
+A=phtalice$$ B=phtbob$$
+H=$D/home
+mkdir -p "$H" && chmod 755 "$H"
+useradd -M -d "$H/$A" -s /bin/sh "$A" && mkdir -p "$H/$A" && chown "$A:" "$H/$A"
+useradd -M -d "$H/$B" -s /bin/sh "$B" && mkdir -p "$H/$B" && chown "$B:" "$H/$B"
+cleanup_users() { userdel "$A" 2>/dev/null; userdel "$B" 2>/dev/null; cleanup; }
+trap cleanup_users EXIT
+mkdir -p "$D/out" && chmod 1777 "$D/out"
+cat > "$D/aliases" <<EOF
+cmd: |"id -un > $D/out/alias-cmd-user"
+EOF
+"$BUILD/newaliases" -C "$C" > /dev/null
+
+# mbox: created for the user, owned by the user, 0600.
+printf 'Subject: mbox\n\nx\n' | sm -odi "$A"
+check "mbox delivery as root to a user: exit 0" [ $? = 0 ]
+check "mailbox owned by the recipient" [ "$(stat -c %U "$D/mail/$A")" = "$A" ]
+check "mailbox mode 0600" [ "$(stat -c %a "$D/mail/$A")" = 600 ]
+check "message in the mailbox" grep -q '^Subject: mbox' "$D/mail/$A"
+
+# Alias commands run as default_privs.
+printf 'Subject: c\n\nx\n' | sm -odi cmd
+check "alias command runs as default_privs (nobody)" [ "$(cat "$D/out/alias-cmd-user" 2>/dev/null)" = nobody ]
+
+# .forward: commands run as the user; \user keeps a copy.
+printf '\\%s, |"id -un > %s/out/fwd-user"\n' "$B" "$D" > "$H/$B/.forward"
+chown "$B:" "$H/$B/.forward"; chmod 644 "$H/$B/.forward"
+printf 'Subject: fwd\n\nx\n' | sm -odi "$B"
+check ".forward command runs as the user" [ "$(cat "$D/out/fwd-user" 2>/dev/null)" = "$B" ]
+check ".forward \\user keeps a copy in the mailbox" grep -q '^Subject: fwd' "$D/mail/$B"
+# A group-writable .forward is ignored (mail goes to the mailbox).
+rm -f "$D/out/fwd-user"
+chmod 664 "$H/$B/.forward"
+printf 'Subject: fwd2\n\nx\n' | sm -odi "$B"
+check "group-writable .forward ignored" [ ! -e "$D/out/fwd-user" ]
+check "... and mail still delivered" grep -q '^Subject: fwd2' "$D/mail/$B"
+check "... with a warning in the log" grep -q "ignoring $H/$B/.forward" "$D/log"
+rm -f "$H/$B/.forward"
+
+# Maildir.
+echo "home_mailbox = Maildir/" >> "$C"
+printf 'Subject: md\n\nx\n' | sm -odi "$A"
+f=$(ls "$H/$A/Maildir/new/" 2>/dev/null | head -n 1)
+check "Maildir: message in new/" [ -n "$f" ]
+check "Maildir: file owned by the user" [ "$(stat -c %U "$H/$A/Maildir/new/$f")" = "$A" ]
+check "Maildir: tmp/ left empty" [ -z "$(ls "$H/$A/Maildir/tmp")" ]
+check "Maildir: no From_ line" bash -c "! head -n1 '$H/$A/Maildir/new/$f' | grep -q '^From '"
+check "Maildir: Delivered-To" grep -q "^Delivered-To: $A@host.example.org" "$H/$A/Maildir/new/$f"
+sed -i '/^home_mailbox/d' "$C"
+
+# Planted symlink, hard link, wrong owner: refused, mail kept in the queue.
+echo secret > "$D/target"
+rm -f "$D/mail/$A"; ln -s "$D/target" "$D/mail/$A"
+printf 'Subject: sym\n\nx\n' | sm -odi "$A"
+check "symlinked mailbox refused (deferred, queued)" [ $? = 0 ] && [ "$(queued)" -ge 1 ]
+check "symlink target untouched" [ "$(cat "$D/target")" = secret ]
+check "reason says symbolic link" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'symbolic link'"
+rm -f "$D/mail/$A"
+ln "$D/target" "$D/mail/$A"
+printf 'Subject: hard\n\nx\n' | sm -odi "$A"
+check "hard-linked mailbox refused (deferred, queued)" [ $? = 0 ]
+check "hard link target untouched" [ "$(cat "$D/target")" = secret ]
+rm -f "$D/mail/$A"
+echo "old" > "$D/mail/$A"; chown "$B:" "$D/mail/$A"; chmod 600 "$D/mail/$A"
+printf 'Subject: owner\n\nx\n' | sm -odi "$A"
+check "mailbox owned by another user refused (deferred)" [ $? = 0 ]
+check "other user's file untouched" [ "$(cat "$D/mail/$A")" = old ]
+rm -f "$D/mail/$A"
+runq -q
+check "after the admin removed the planted files, the mail arrives" [ "$(grep -c '^Subject: \(sym\|hard\|owner\)' "$D/mail/$A")" = 3 ]
+
+# A locked mailbox defers.
+printf 'Subject: locked\n\nx\n' | sm -odq "$A"
+flock_hold() { /usr/bin/python3 -c '
+import fcntl, sys, time, os
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(3)' "$@"; }
+flock_hold "$D/mail/$A" "$D/locked" & lp=$!
+for i in $(seq 1 50); do [ -e "$D/locked" ] && break; sleep 0.05; done
+runq -q
+check "locked mailbox defers" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'locked'"
+wait $lp
+runq -q
+check "delivered once the lock is gone" grep -q '^Subject: locked' "$D/mail/$A"
+finish
