@@ -191,7 +191,7 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 		if (errno != ENOENT)
 			return result(MBOX_DEFER, dsn, "4.2.0", why, "cannot examine %s: %s",
 			    path, strerror(errno));
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return result(MBOX_DEFER, dsn, errno_dsn(errno), why,
 			    "cannot create %s: %s", path, strerror(errno));
@@ -207,7 +207,7 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 		if (!S_ISREG(st_l.st_mode))
 			return result(MBOX_DEFER, dsn, "4.2.0", why,
 			    "%s is not a regular file", path);
-		fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			return result(MBOX_DEFER, dsn, "4.2.0", why, "cannot open %s: %s",
 			    path, strerror(errno));
@@ -259,6 +259,23 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 
 		localtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+	}
+	/*
+	 * A message ends with an empty line. If the mailbox does not (an
+	 * editor, or a delivery killed half-way), end it first: otherwise this
+	 * From_ line would be glued to the last line and the message lost in it.
+	 */
+	if (size0 > 0) {
+		char tail[2] = { '\n', '\n' };
+		off_t at = size0 >= 2 ? size0 - 2 : 0;
+		ssize_t got = pread(fd, tail + (size0 >= 2 ? 0 : 1), size0 >= 2 ? 2 : 1, at);
+
+		if (got < 0)
+			tail[1] = '\n';	/* cannot tell: assume a proper end */
+		if (tail[1] != '\n')
+			str_appends(&from, "\n\n");
+		else if (tail[0] != '\n')
+			str_appendc(&from, '\n');
 	}
 	str_printf(&from, "From %s  %s\n", *m->sender ? m->sender : "MAILER-DAEMON", when);
 	if (util_write_all(fd, from.s, from.len) < 0 || write_message(fd, m, 1) < 0 ||

@@ -578,10 +578,15 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		if (spool_env_update(&fd, &env, &err) < 0)
 			log_warning("%s: cannot record notices: %s", id, err.s);
 	} else if (pending == 0) {
-		if (spool_remove(id, &err) < 0)
-			log_warning("%s: %s", id, err.s);
-		else
+		if (spool_remove(id, &err) == 0)
 			log_info("%s: removed", id);
+		else {
+			/* at least record that it is done, so it is not delivered again */
+			log_warning("%s: %s", id, err.s);
+			str_reset(&err);
+			if (spool_env_update(&fd, &env, &err) < 0)
+				log_warning("%s: cannot record delivery results: %s", id, err.s);
+		}
 	} else if (changed && spool_env_update(&fd, &env, &err) < 0)
 		log_warning("%s: cannot record notices: %s", id, err.s);
 	goto out;

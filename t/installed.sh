@@ -19,8 +19,21 @@ U1=phci1$$ U2=phci2$$
 useradd -m -s /bin/sh "$U1"; useradd -m -s /bin/sh "$U2"
 as() { u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }
 saved_conf=$(mktemp); cp "$CONF" "$saved_conf" 2>/dev/null
-trap 'userdel -r "$U1" 2>/dev/null; userdel -r "$U2" 2>/dev/null; rm -f /var/mail/$U1 /var/mail/$U2; cp "$saved_conf" "$CONF"; rm -f "$saved_conf"' EXIT
-printf 'myhostname = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\n' > "$CONF"
+ALIASES=/tmp/posthorn-installed-aliases
+cleanup() {
+	userdel -r "$U1" 2>/dev/null; userdel -r "$U2" 2>/dev/null
+	rm -f /var/mail/$U1 /var/mail/$U2 "$ALIASES" "$ALIASES.cdb"
+	# the test's own leftovers in the queue (held remote mail)
+	for e in "$SPOOL"/queue/*/*.env; do
+		[ -e "$e" ] && grep -q '^S.*@host.example.org$' "$e" && rm -f "$e" "${e%.env}.msg"
+	done
+	cp "$saved_conf" "$CONF"; rm -f "$saved_conf"
+}
+trap cleanup EXIT
+printf 'myhostname = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\nalias_maps = %s\n' "$ALIASES" > "$CONF"
+echo "postmaster: root" > "$ALIASES"
+"$SBIN/newaliases" > /dev/null
+check "newaliases (installed) compiles the aliases" [ -s "$ALIASES.cdb" ]
 : > /tmp/posthorn-installed.log; chmod 666 /tmp/posthorn-installed.log
 
 check "sendmail is setgid phdrop" [ "$(stat -c '%G %A' "$SBIN/sendmail")" = "phdrop -rwxr-sr-x" ]
@@ -45,19 +58,29 @@ check "envelope sender is the login name" grep -q "^Return-Path: <$U1@host.examp
 
 printf 'Subject: held\n\nx\n' | as "$U1" "$SBIN/sendmail" someone@remote.example
 "$SBIN/runq" -q
-id=$(ls "$SPOOL"/queue/*/ | grep '\.env$' | head -n 1 | cut -c1-21)
+id=$(grep -l 'someone@remote.example' "$SPOOL"/queue/*/*.env | head -n 1 | xargs -r basename | cut -c1-21)
 check "queued entry exists" [ -n "$id" ]
 as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
 check "mailq (setgid) shows queued mail to an ordinary user" grep -q 'someone@remote.example' /tmp/posthorn-mq.out
 check "queue files belong to posthorn" [ "$(stat -c %U "$SPOOL"/queue/*/"$id".env)" = posthorn ]
 check "an ordinary user cannot read a queued message" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups cat $SPOOL/queue/*/$id.msg 2>/dev/null"
 
-echo "spool_directory = /tmp" > /tmp/posthorn-evil.conf; chmod 644 /tmp/posthorn-evil.conf
-printf 'Subject: evil\n\nx\n' | as "$U1" "$SBIN/sendmail" -C /tmp/posthorn-evil.conf "$U2" 2> /tmp/posthorn-evil.err
+# Another configuration naming the real spool: with the privilege kept,
+# sendmail could write the maildrop and mailq read the queue; dropped,
+# neither can.
+printf 'spool_directory = %s\nmaillog_file = /tmp/posthorn-installed.log\n' "$SPOOL" > /tmp/posthorn-evil.conf
+chmod 644 /tmp/posthorn-evil.conf
+before=$(ls "$SPOOL/maildrop" | wc -l)
+printf 'Subject: evil\n\nx\n' | as "$U1" "$SBIN/sendmail" -odq -C /tmp/posthorn-evil.conf "$U2" 2> /tmp/posthorn-evil.err
 rc=$?
-check "-C from an ordinary user drops the setgid privilege (no submission)" [ $rc != 0 ]
-printf 'Subject: evil2\n\nx\n' | POSTHORN_CONF=/tmp/posthorn-evil.conf as "$U1" "$SBIN/mailq" > /dev/null 2>&1
-check "mailq with POSTHORN_CONF from a user: privilege dropped" [ "$(stat -c %a "$SPOOL/queue")" = 750 ]
+check "-C from an ordinary user: privilege dropped, submission refused (75)" [ $rc = 75 ]
+check "-C from an ordinary user: nothing written" [ "$(ls "$SPOOL/maildrop" | wc -l)" = "$before" ]
+POSTHORN_CONF=/tmp/posthorn-evil.conf as "$U1" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
+rc=$?
+check "mailq with POSTHORN_CONF from a user: privilege dropped (75)" [ $rc = 75 ]
+check "... and the queue was not listed" bash -c "! grep -q someone@remote.example /tmp/posthorn-mq.out"
+POSTHORN_CONF=/tmp/posthorn-evil.conf "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
+check "root may name another configuration" grep -q someone@remote.example /tmp/posthorn-mq.out
 rm -f /tmp/posthorn-evil.conf /tmp/posthorn-evil.err /tmp/posthorn-mq.out
 
 "$SBIN/runq" -q -R remote.example

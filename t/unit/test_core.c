@@ -854,6 +854,10 @@ core_suite(void)
 	tcase_add_test(tc, test_conf_typed);
 	tcase_add_test(tc, test_conf_set_and_print);
 	tcase_add_test(tc, test_conf_str_pointer_stays_valid);
+	suite_add_tcase(s, tc);
+
+	/* no fixture: the process exits before a teardown could run */
+	tc = tcase_create("conf-panic");
 	tcase_add_exit_test(tc, test_conf_accessor_unknown_name, EX_SOFTWARE);
 	suite_add_tcase(s, tc);
 	return s;
