@@ -1,9 +1,9 @@
 /*
  * log - the one logging module
  *
- * See log.h. The file target is opened for every line with O_APPEND so
- * that several processes (runq and its delivery children) interleave whole
- * lines, as syslog would.
+ * See log.h. The file target is opened once, with O_APPEND, and each
+ * line is one write(), so that several processes (runq and its delivery
+ * children) interleave whole lines, as syslog would.
  */
 #include "config.h"
 
@@ -23,6 +23,7 @@
 static char progname[64] = "posthorn";
 static char ident[80] = "posthorn";
 static char *logfile;
+static int logfd = -1;		/* logfile, opened at the first line */
 static int flags;
 static int syslog_open;
 static void (*die_hook)(void);
@@ -46,6 +47,10 @@ log_set_file(const char *path)
 {
 	free(logfile);
 	logfile = (path && *path) ? strdup(path) : NULL;
+	if (logfd >= 0) {
+		close(logfd);
+		logfd = -1;
+	}
 }
 
 /* log_set_flags - change the stderr copies */
@@ -110,9 +115,9 @@ vlog(int pri, const char *fmt, va_list ap)
 	}
 	if ((pri != LOG_INFO && (flags & LOG_STDERR)) || (flags & LOG_VERBOSE))
 		fprintf(stderr, "%s: %s%s\n", progname, label, line);
-	fd = -1;
-	if (logfile)
-		fd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (logfile && logfd < 0)
+		logfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	fd = logfd;
 	if (fd >= 0) {
 		now = time(NULL);
 		localtime_r(&now, &tm);
@@ -131,7 +136,6 @@ vlog(int pri, const char *fmt, va_list ap)
 					/* nowhere better to report it */
 				}
 			}
-			close(fd);
 		}
 	} else {
 		if (!syslog_open) {

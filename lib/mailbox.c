@@ -38,6 +38,7 @@
 
 #define CHUNK		65536
 #define CMD_OUTPUT_MAX	2000
+#define MBOX_LOCK_WAIT	10	/* seconds to wait for another delivery's lock */
 
 /* result - fill in a result and return the status */
 static int
@@ -139,6 +140,38 @@ out:
 	return rc;
 }
 
+/* on_lock_alarm - the wait for a mailbox lock is over */
+static void
+on_lock_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * lock_wait - take an fcntl write lock, waiting at most MBOX_LOCK_WAIT
+ * seconds (the alarm interrupts the wait; this runs in a delivery child,
+ * which owns SIGALRM).
+ */
+static int
+lock_wait(int fd, struct flock *fl)
+{
+	struct sigaction sa, old;
+	int rc, saved;
+
+	if (fcntl(fd, F_SETLK, fl) == 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_lock_alarm;	/* no SA_RESTART */
+	sigaction(SIGALRM, &sa, &old);
+	alarm(MBOX_LOCK_WAIT);
+	rc = fcntl(fd, F_SETLKW, fl);
+	saved = errno;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	errno = saved;
+	return rc;
+}
+
 /*
  * mbox_create - make an empty mailbox owned by the recipient. Runs as
  * root before the switch to the recipient: the mail spool directory is
@@ -231,6 +264,19 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 		    (long)st_f.st_uid, (long)owner);
 		goto out;
 	}
+	/*
+	 * The fcntl lock first, waiting up to MBOX_LOCK_WAIT seconds: two of
+	 * our deliveries to one mailbox then take turns instead of deferring.
+	 * Then the dot-lock, which mail readers use, without waiting.
+	 */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (lock_wait(fd, &fl) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		    "mailbox %s is locked by another process", path);
+		goto out;
+	}
 	if (dotlock) {
 		str_printf(&lockname, "%s.lock", path);
 		if (lockfile_create(lockname.s, 0, L_PID) != L_SUCCESS) {
@@ -240,14 +286,6 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 			goto out;
 		}
 		locked = 1;
-	}
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLK, &fl) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
-		    "mailbox %s is locked by another process", path);
-		goto out;
 	}
 	if ((size0 = lseek(fd, 0, SEEK_END)) < 0) {
 		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "seek %s: %s", path, strerror(errno));
@@ -291,13 +329,14 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 	}
 	rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to %s", dotlock ? "mailbox" : "file");
 out:
+	/* the dot-lock goes first: whoever waits on the fcntl lock needs it next */
+	if (locked)
+		lockfile_remove(lockname.s);
 	if (fd >= 0) {
 		if (created && rc != MBOX_OK && size0 <= 0)
 			(void)unlink(path);
 		close(fd);
 	}
-	if (locked)
-		lockfile_remove(lockname.s);
 	str_free(&lockname);
 	str_free(&from);
 	return rc;

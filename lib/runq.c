@@ -11,6 +11,7 @@
 
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +34,9 @@
 #include "util.h"
 
 #define DEBRIS_GRACE	3600	/* seconds before crash debris is removed */
+#define PICKUP_BATCH	256	/* maildrop entries made durable by one syncfs */
+#define MAX_WORKERS	4	/* delivery processes for a long queue */
+#define WORKER_THRESHOLD 16	/* entries before a pass is shared out */
 
 struct settings {
 	char		**mydest;
@@ -122,6 +126,11 @@ pickup_all(void)
 	}
 	for (i = 0; i < n; i++) {
 		str_reset(&err);
+		if (i % PICKUP_BATCH == 0) {
+			if (i > 0 && spool_batch_end(&err) < 0)
+				log_warning("pickup: %s", err.s);
+			spool_batch_begin();
+		}
 		rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &env, &err);
 		switch (rc) {
 		case 0:
@@ -145,9 +154,10 @@ pickup_all(void)
 			break;
 		}
 	}
-	/* One fsync for the batch: removed maildrop files stay removed. */
-	if (n > 0)
-		(void)util_fsync_dir(dir.s);
+	/* the batch is made durable before its maildrop files go */
+	str_reset(&err);
+	if (n > 0 && spool_batch_end(&err) < 0)
+		log_warning("pickup: %s", err.s);
 	spool_list_free(ids, n);
 	str_free(&dir);
 	str_free(&err);
@@ -602,48 +612,84 @@ out:
 	return result;
 }
 
+/*
+ * deliver_created - new entries (bounces, forwards) go out in the same
+ * pass; a bounded number of rounds, since a notice may in principle cause
+ * another.
+ */
+static void
+deliver_created(const struct runq_opts *o, time_t now)
+{
+	struct runq_opts all = *o;
+	size_t i;
+	int round;
+
+	all.only_id = NULL;
+	all.rcpt_match = NULL;
+	all.sender_match = NULL;
+	for (round = 0; round < 4 && ncreated > 0; round++) {
+		char **todo = created;
+		size_t ntodo = ncreated;
+
+		created = NULL;
+		ncreated = 0;
+		for (i = 0; i < ntodo; i++)
+			(void)deliver_one(todo[i], &all, now);
+		spool_list_free(todo, ntodo);
+	}
+}
+
 /* runq_run - one pass over the queue */
 int
 runq_run(const struct runq_opts *o, struct str *err)
 {
 	char **ids;
-	size_t n, i, matched = 0;
+	size_t n, i;
 	time_t now = time(NULL);
-	int rc = 0, r, round;
+	int rc = 0, r, workers, w, status;
+	pid_t pids[MAX_WORKERS];
+	long ncpu;
 
 	load_settings();
 	pickup_all();
 	clean_debris(now);
 	if (spool_scan_queue(&ids, &n, err) < 0)
 		return EX_TEMPFAIL;
-	for (i = 0; i < n; i++) {
-		if (o->only_id && !(spool_id_valid(o->only_id) ?
-		    strcmp(ids[i], o->only_id) == 0 : contains(ids[i], o->only_id)))
+
+	/*
+	 * A long queue is shared among a few worker processes, one per CPU:
+	 * deliveries wait on fsync more than on the processor. Each worker
+	 * takes every W-th entry; the per-entry locks would keep two from
+	 * delivering the same message anyway.
+	 */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	workers = (o->only_id || n < WORKER_THRESHOLD || ncpu < 2) ? 1 :
+	    (ncpu > MAX_WORKERS ? MAX_WORKERS : (int)ncpu);
+	for (w = 0; w < workers; w++) {
+		if (workers > 1 && (pids[w] = fork()) != 0) {
+			if (pids[w] < 0) {
+				log_warning("cannot fork a queue worker: %s", strerror(errno));
+				workers = w;	/* the others cover the rest next time */
+				break;
+			}
 			continue;
-		matched++;
-		r = deliver_one(ids[i], o, now);
-		if (o->only_id && spool_id_valid(o->only_id))
-			rc = r;
+		}
+		for (i = (size_t)w; i < n; i += (size_t)workers) {
+			if (o->only_id && !(spool_id_valid(o->only_id) ?
+			    strcmp(ids[i], o->only_id) == 0 : contains(ids[i], o->only_id)))
+				continue;
+			r = deliver_one(ids[i], o, now);
+			if (o->only_id && spool_id_valid(o->only_id))
+				rc = r;
+		}
+		deliver_created(o, now);
+		if (workers > 1)
+			_exit(0);
 	}
+	for (w = 0; workers > 1 && w < workers; w++)
+		while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR)
+			;
 	spool_list_free(ids, n);
-	(void)matched;
-
-	/* New entries (bounces, forwards) go out in the same pass; a bounded
-	 * number of rounds, since a notice may in principle cause another. */
-	for (round = 0; round < 4 && ncreated > 0; round++) {
-		char **todo = created;
-		size_t ntodo = ncreated;
-		struct runq_opts all = *o;
-
-		created = NULL;
-		ncreated = 0;
-		all.only_id = NULL;
-		all.rcpt_match = NULL;
-		all.sender_match = NULL;
-		for (i = 0; i < ntodo; i++)
-			(void)deliver_one(todo[i], &all, now);
-		spool_list_free(todo, ntodo);
-	}
 	return rc;
 }
 

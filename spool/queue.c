@@ -59,10 +59,32 @@ spool_read_fd(int fd, size_t max, struct str *out, struct str *err)
 	}
 }
 
+/* entry_complete - does a queue entry read back whole? */
+static int
+entry_complete(const char *id)
+{
+	struct envelope e;
+	struct str err = STR_INIT, path = STR_INIT;
+	struct stat st;
+	int fd = -1, ok;
+
+	ok = spool_env_open(id, 0, &fd, &e, &err) == 0;
+	if (ok) {
+		spool_path(&path, "queue", id, ".msg");
+		ok = stat(path.s, &st) == 0 && (long long)st.st_size == e.size;
+		env_free(&e);
+		close(fd);
+	}
+	str_free(&err);
+	str_free(&path);
+	return ok;
+}
+
 /*
  * spool_queue_commit - write a new queue entry: ID.msg (pre then msg), then
- * ID.env. If ID.env exists already the entry was committed by an earlier
- * run that died before it could clean up, and nothing is written.
+ * ID.env. If a whole ID.env exists already the entry was committed by an
+ * earlier run that died before it could clean up, and nothing is written;
+ * a torn one (a crash inside a batch) is written again.
  */
 int
 spool_queue_commit(const struct envelope *env, const void *pre, size_t prelen,
@@ -78,8 +100,16 @@ spool_queue_commit(const struct envelope *env, const void *pre, size_t prelen,
 		goto out;
 	}
 	if (lstat(path.s, &st) == 0) {
-		rc = 0;
-		goto out;
+		/*
+		 * Committed by an earlier run that died before it removed the
+		 * maildrop file. If a crash in a batch left it torn (see
+		 * spool_batch_end), write it again.
+		 */
+		if (entry_complete(env->id)) {
+			rc = 0;
+			goto out;
+		}
+		(void)unlink(path.s);
 	}
 	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
 	str_printf(&name, "%s.msg", env->id);
@@ -371,10 +401,12 @@ spool_pickup_one(const char *id, long long max, const char *hostname,
 		rc = SPOOL_SYSERR;
 		goto out;
 	}
-	/* Queued: the maildrop copy goes. A crash here means a second
-	 * pickup, which finds ID.env and only removes the file. The caller
-	 * fsyncs the maildrop directory once after a batch of pickups. */
-	if (unlink(path.s) < 0 && errno != ENOENT)
+	/* Queued: the maildrop copy goes (in a batch, once the batch is
+	 * durable). A crash before that means a second pickup, which finds
+	 * ID.env and only removes the file. */
+	if (spool_in_batch())
+		spool_batch_unlink(path.s);
+	else if (unlink(path.s) < 0 && errno != ENOENT)
 		str_printf(err, "unlink %s: %s", path.s, strerror(errno));
 	rc = 0;
 out:

@@ -32,6 +32,9 @@
 
 static char *spool_top;
 static uid_t file_uid = (uid_t)-1;
+static int batch_mode;		/* spool_batch_begin: fsyncs are owed */
+static char **batch_unlink;	/* removals that wait for the batch's sync */
+static size_t batch_n;
 static gid_t file_gid = (gid_t)-1;
 
 /*
@@ -261,7 +264,7 @@ spool_write_file2(const char *dir, const char *name, const void *head,
 	if (blen && util_write_all(fd, body, blen) < 0)
 		goto fail;
 	step = "fsync";
-	if (fsync(fd) < 0)
+	if (!batch_mode && fsync(fd) < 0)
 		goto fail;
 	step = "lock";
 	if (lockfd && flock(fd, LOCK_EX | LOCK_NB) < 0)
@@ -271,7 +274,7 @@ spool_write_file2(const char *dir, const char *name, const void *head,
 		goto fail;
 	renamed = 1;
 	step = "fsync directory";
-	if (sync_dir && util_fsync_dir(dir) < 0) {
+	if (sync_dir && !batch_mode && util_fsync_dir(dir) < 0) {
 		if (errno != EACCES || syncfs(fd) < 0)
 			goto fail;
 	}
@@ -293,6 +296,77 @@ fail:
 out:
 	str_free(&tmp);
 	str_free(&final);
+	return rc;
+}
+
+/*
+ * Batches. Picking up many maildrop entries one by one costs three
+ * fsyncs each (message, envelope, directory). Between spool_batch_begin
+ * and spool_batch_end, spool_write_file skips them, and the removals of
+ * the maildrop files that the new queue entries replace wait in a list;
+ * spool_batch_end makes everything durable with one syncfs() and only
+ * then removes those files. A crash before that leaves every maildrop
+ * file in place, and the next pickup checks and, if need be, rewrites the
+ * queue entries it finds (spool_queue_commit).
+ */
+
+/* spool_batch_begin - start deferring syncs */
+void
+spool_batch_begin(void)
+{
+	batch_mode = 1;
+}
+
+/* spool_batch_unlink - remove this file once the batch is durable */
+void
+spool_batch_unlink(const char *path)
+{
+	batch_unlink = xreallocarray(batch_unlink, batch_n + 1, sizeof(char *));
+	batch_unlink[batch_n++] = xstrdup(path);
+}
+
+/* spool_in_batch - are syncs being deferred? */
+int
+spool_in_batch(void)
+{
+	return batch_mode;
+}
+
+/*
+ * spool_batch_end - one syncfs for everything written in the batch, then
+ * the deferred removals and a sync of the maildrop directory. Returns 0,
+ * or -1 (nothing removed; the maildrop files stay for the next pickup).
+ */
+int
+spool_batch_end(struct str *err)
+{
+	struct str dir = STR_INIT;
+	size_t i;
+	int fd, rc = 0;
+
+	batch_mode = 0;
+	if (batch_n == 0)
+		return 0;
+	if ((fd = open(spool_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    syncfs(fd) < 0) {
+		str_printf(err, "syncfs %s: %s", spool_dir(), strerror(errno));
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < batch_n; i++) {
+		if (rc == 0 && unlink(batch_unlink[i]) < 0 && errno != ENOENT)
+			str_printf(err, "unlink %s: %s", batch_unlink[i], strerror(errno));
+		free(batch_unlink[i]);
+	}
+	free(batch_unlink);
+	batch_unlink = NULL;
+	batch_n = 0;
+	if (rc == 0) {
+		spool_path(&dir, "maildrop", NULL, NULL);
+		(void)util_fsync_dir(dir.s);
+	}
+	str_free(&dir);
 	return rc;
 }
 

@@ -160,7 +160,9 @@ def postfix_delivery(kind):
         (lambda: len(os.listdir(maildir)) if os.path.isdir(maildir) else 0)
     subprocess.run(["postfix", "stop"], capture_output=True)
     subprocess.run(["postsuper", "-d", "ALL"], capture_output=True)
-    subprocess.run(["postconf", "-e", "mydestination=localhost, $myhostname",
+    subprocess.run(["postconf", "-e", "myorigin=localhost",
+                    "mydestination=localhost, $myhostname",
+                    "maillog_file=/var/log/postfix-bench.log",
                     "alias_maps=", "alias_database=", "inet_interfaces=loopback-only",
                     "home_mailbox=" + ("Maildir/" if kind == "maildir" else ""),
                     "mailbox_command=", "relayhost="], check=True)

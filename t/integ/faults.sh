@@ -282,11 +282,13 @@ debris_gone() {
 	[ -z "$(find "$D/spool" -type f)" ]
 }
 rq_fault "pickup: message file write ENOSPC" rq1 write '^write\([0-9]+<@Q@/\.@ID@\.msg\.' ENOSPC
-rq_fault "pickup: message file fsync EIO" rq2 fsync '^fsync\([0-9]+<@Q@/\.@ID@\.msg\.' EIO
+# Pickup writes a batch of entries without fsyncs and makes them durable
+# with one syncfs before it removes the maildrop files (spool_batch_end).
+rq_fault "pickup: batch syncfs EIO" rq2 syncfs '^syncfs\(' EIO
 rq_fault "pickup: message file rename EIO" rq3 rename '^rename\("@Q@/\.@ID@\.msg\.' EIO
 rq_fault "pickup: envelope write EDQUOT" rq4 write '^write\([0-9]+<@Q@/\.@ID@\.env\.' EDQUOT
 rq_fault "pickup: envelope rename EIO" rq5 rename '^rename\("@Q@/\.@ID@\.env\.' EIO
-rq_fault "pickup: queue directory fsync EIO" rq6 fsync '^fsync\([0-9]+<@Q@>\)' EIO
+rq_fault "pickup: maildrop directory fsync EIO" rq6 fsync "^fsync\\([0-9]+<$MD>\\)" EIO
 rq_fault "pickup: maildrop unlink EIO" rq7 unlink "^unlink\\(\"$MD/@ID@\"" EIO
 rq_fault "envelope update: write ENOSPC" rq8 write '^write\([0-9]+<@Q@/\.@ID@\.env\.' ENOSPC deferred
 rq_fault "envelope update: fsync EIO" rq9 fsync '^fsync\([0-9]+<@Q@/\.@ID@\.env\.' EIO deferred

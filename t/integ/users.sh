@@ -78,16 +78,22 @@ rm -f "$D/mail/$A"
 runq -q
 check "after the admin removed the planted files, the mail arrives" [ "$(grep -c '^Subject: \(sym\|hard\|owner\)' "$D/mail/$A")" = 3 ]
 
-# A locked mailbox defers.
-printf 'Subject: locked\n\nx\n' | sm -odq "$A"
+# A mailbox dot-locked by a mail reader defers; an fcntl lock held by
+# another delivery is waited for (up to 10 s), not deferred.
+printf 'Subject: dotlocked\n\nx\n' | sm -odq "$A"
+echo 99999 > "$D/mail/$A.lock"
+runq -q
+check "dot-locked mailbox defers" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'cannot lock mailbox'"
+rm -f "$D/mail/$A.lock"
+runq -q
+check "delivered once the dot-lock is gone" grep -q '^Subject: dotlocked' "$D/mail/$A"
+printf 'Subject: waited\n\nx\n' | sm -odq "$A"
 flock_hold() { /usr/bin/python3 -c '
-import fcntl, sys, time, os
-f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(3)' "$@"; }
+import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(1)' "$@"; }
 flock_hold "$D/mail/$A" "$D/locked" & lp=$!
 for i in $(seq 1 50); do [ -e "$D/locked" ] && break; sleep 0.05; done
 runq -q
-check "locked mailbox defers" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'locked'"
 wait $lp
-runq -q
-check "delivered once the lock is gone" grep -q '^Subject: locked' "$D/mail/$A"
+check "an fcntl-locked mailbox is waited for, then delivered" grep -q '^Subject: waited' "$D/mail/$A"
 finish
