@@ -4,7 +4,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$top}
-d=/tmp/posthorn-demo
+d=/tmp/posthorn-demo-$(id -un)
 rm -rf "$d"
 mkdir -p "$d/mail"
 chmod 1777 "$d/mail"
