@@ -432,7 +432,7 @@ read_list_file(struct expand *ex, const char *path, uid_t owner, char ***targets
 	else
 		count = aliases_split(str_c(&data), targets, &err);
 	if (count < 0)
-		note(ex, LOCAL_BOUNCE, "5.3.5", "bad syntax in %s: %s", path, str_c(&err));
+		note(ex, LOCAL_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)", path, str_c(&err));
 	str_free(&data);
 	str_free(&err);
 	return count;

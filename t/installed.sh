@@ -62,6 +62,8 @@ id=$(grep -l 'someone@remote.example' "$SPOOL"/queue/*/*.env | head -n 1 | xargs
 check "queued entry exists" [ -n "$id" ]
 as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
 check "mailq (setgid) shows queued mail to an ordinary user" grep -q 'someone@remote.example' /tmp/posthorn-mq.out
+as "$U2" "$SBIN/sendmail" -bp > /tmp/posthorn-mq.out 2>&1
+check "sendmail -bp (runs the installed mailq) for an ordinary user" grep -q 'someone@remote.example' /tmp/posthorn-mq.out
 check "queue files belong to posthorn" [ "$(stat -c %U "$SPOOL"/queue/*/"$id".env)" = posthorn ]
 check "an ordinary user cannot read a queued message" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups cat $SPOOL/queue/*/$id.msg 2>/dev/null"
 

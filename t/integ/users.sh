@@ -45,6 +45,16 @@ check "group-writable .forward ignored" [ ! -e "$D/out/fwd-user" ]
 check "... and mail still delivered" grep -q '^Subject: fwd2' "$D/mail/$B"
 check "... with a warning in the log" grep -q "ignoring $H/$B/.forward" "$D/log"
 rm -f "$H/$B/.forward"
+# A .forward with garbage (a NUL byte) defers: nothing is lost, and the
+# mail arrives once the user has mended the file.
+printf '\\%s\0junk\n' "$B" > "$H/$B/.forward"
+chown "$B:" "$H/$B/.forward"; chmod 644 "$H/$B/.forward"
+printf 'Subject: garbage-forward\n\nx\n' | sm -odi "$B"
+check "garbage .forward: deferred, reason in mailq" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'bad syntax'"
+check "garbage .forward: not delivered, not bounced yet" [ "$(grep -c '^Subject: garbage-forward' "$D/mail/$B")" = 0 ]
+rm -f "$H/$B/.forward"
+runq -q
+check "garbage .forward: delivered once mended" [ "$(grep -c '^Subject: garbage-forward' "$D/mail/$B")" = 1 ]
 
 # Maildir.
 echo "home_mailbox = Maildir/" >> "$C"
