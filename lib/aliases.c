@@ -89,6 +89,8 @@ struct vec {
 	char		**v;
 	size_t		  n;
 	size_t		  cap;
+	int		 *lines;	/* line of each target, or NULL */
+	int		  line;		/* the line being split */
 };
 
 /* emit_fn - take one finished target; a non-NULL result is an error */
@@ -293,7 +295,7 @@ finish_target(struct str *tok, int quoted, int inner_ws)
  */
 static int
 scan_targets(const char *p, size_t len, const char *fname, int lineno,
-    emit_fn emit, void *ctx, struct str *err)
+    int quote, emit_fn emit, void *ctx, struct str *err)
 {
 	struct str tok = STR_INIT;
 	const char *why = NULL;
@@ -326,10 +328,13 @@ scan_targets(const char *p, size_t len, const char *fname, int lineno,
 				why = finish_target(&tok, quoted, inner_ws);
 			if (tok.len > 0 && why == NULL)
 				why = emit(ctx, tok.s, tok.len);
-			if (why != NULL) {
+			if (why != NULL && quote) {
 				log_clean(buf, sizeof(buf), tok.s, tok.len);
 				fail(err, fname, lineno, "%s: \"%s\"", why,
 				    buf);
+				why = "";
+			} else if (why != NULL) {
+				fail(err, fname, lineno, "%s", why);
 				why = "";
 			}
 			str_reset(&tok);
@@ -417,7 +422,7 @@ start_alias(struct parser *ps, const char *p, size_t len, int lineno)
 	}
 	util_lowercase(ps->name.s);
 	i++;
-	return scan_targets(p + i, len - i, ps->fname, lineno, value_emit, ps,
+	return scan_targets(p + i, len - i, ps->fname, lineno, 1, value_emit, ps,
 	    ps->err);
 }
 
@@ -508,7 +513,7 @@ aliases_parse(const char *buf, size_t len, const char *fname, aliases_cb cb,
 				goto out;
 			}
 			if (scan_targets(line + i, n - i, fname, lineno,
-			    value_emit, &ps, err) < 0)
+			    1, value_emit, &ps, err) < 0)
 				goto out;
 			continue;
 		}
@@ -537,7 +542,9 @@ vec_emit(void *ctx, const char *t, size_t len)
 	if (v->n + 1 >= v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 8;
 		v->v = xreallocarray(v->v, v->cap, sizeof(*v->v));
+		v->lines = xreallocarray(v->lines, v->cap, sizeof(*v->lines));
 	}
+	v->lines[v->n] = v->line;
 	v->v[v->n++] = xstrndup(t, len);
 	v->v[v->n] = NULL;
 	return NULL;
@@ -557,25 +564,28 @@ aliases_free(char **targets)
 }
 
 /*
- * aliases_split - a normalised value, or a .forward or :include: file,
- * as a NULL-terminated array of targets with the quotes removed.
+ * split - the work of aliases_split and aliases_split_file. quote: error
+ * messages may quote the bad target (never for a user's file: its text
+ * must not reach bounces, logs or queue reasons).
  */
-int
-aliases_split(const char *value, char ***targets, struct str *err)
+static int
+split(const char *value, int quote, char ***targets, int **lines,
+    struct str *err)
 {
-	struct vec v = { NULL, 0, 0 };
+	struct vec v = { NULL, 0, 0, NULL, 0 };
 	const char *p = value, *eol;
 	size_t n, i;
 	int lineno = 0;
 
 	*targets = NULL;
+	if (lines)
+		*lines = NULL;
 	for (;;) {
 		if (lineno == INT_MAX) {
 			fail(err, NULL, lineno, "too many lines");
-			aliases_free(v.v);
-			return -1;
+			goto bad;
 		}
-		lineno++;
+		v.line = ++lineno;
 		eol = strchr(p, '\n');
 		n = eol ? (size_t)(eol - p) : strlen(p);
 		if (n > 0 && p[n - 1] == '\r')
@@ -583,11 +593,9 @@ aliases_split(const char *value, char ***targets, struct str *err)
 		for (i = 0; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
 			;
 		if (i < n && p[i] != '#' &&
-		    scan_targets(p + i, n - i, NULL, lineno, vec_emit, &v,
-		    err) < 0) {
-			aliases_free(v.v);
-			return -1;
-		}
+		    scan_targets(p + i, n - i, NULL, lineno, quote, vec_emit, &v,
+		    err) < 0)
+			goto bad;
 		if (eol == NULL)
 			break;
 		p = eol + 1;
@@ -595,7 +603,37 @@ aliases_split(const char *value, char ***targets, struct str *err)
 	if (v.v == NULL)
 		v.v = xcalloc(1, sizeof(*v.v));
 	*targets = v.v;
+	if (lines)
+		*lines = v.lines;
+	else
+		free(v.lines);
 	return (int)v.n;
+bad:
+	aliases_free(v.v);
+	free(v.lines);
+	return -1;
+}
+
+/*
+ * aliases_split - a normalised value, or a .forward or :include: file,
+ * as a NULL-terminated array of targets with the quotes removed.
+ */
+int
+aliases_split(const char *value, char ***targets, struct str *err)
+{
+	return split(value, 1, targets, NULL, err);
+}
+
+/*
+ * aliases_split_file - a user's .forward or an :include: file: as
+ * aliases_split, with the line of each target in *lines (free it), and
+ * error messages that name the line but never quote the file's text.
+ */
+int
+aliases_split_file(const char *text, char ***targets, int **lines,
+    struct str *err)
+{
+	return split(text, 0, targets, lines, err);
 }
 
 /* collect - compile side: remember the alias, the last one winning */

@@ -58,6 +58,7 @@ struct aliases_stats {
 int	 aliases_parse(const char *, size_t, const char *, aliases_cb, void *,
 	    struct str *);
 int	 aliases_split(const char *, char ***, struct str *);
+int	 aliases_split_file(const char *, char ***, int **, struct str *);
 void	 aliases_free(char **);
 int	 aliases_compile(const char *, struct aliases_stats *, struct str *);
 int	 aliases_lookup(const char *, const char *, struct str *, struct str *);

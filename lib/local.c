@@ -8,11 +8,35 @@
  * root, admin") or "\name" goes to that user's mailbox without further
  * expansion, as in sendmail.
  *
- * SECURITY: no address from the message ever reaches a shell: commands are
- * only those written in the aliases file or a .forward, and they see the
- * sender and recipient as environment values. A .forward is honoured only
- * when it is a regular file owned by the user (or root) and not writable by
- * group or others; :include: files likewise must not be writable by others.
+ * SECURITY: runq may run as root; this module decides whose rights open
+ * what. No address from the message ever reaches a shell: commands are
+ * only those written in the aliases file, a .forward or an :include:
+ * file, and they see the sender and recipient as environment values.
+ *
+ *   file                              opened by
+ *   alias database (.cdb)             runq (root or the spool owner);
+ *                                     written by root's newaliases
+ *   ~user/.forward                    user (open_as), no link followed;
+ *                                     owned by user or root, one link,
+ *                                     writable by its owner only
+ *   :include: named in a .forward     user; must be the user's own
+ *   :include: named in the aliases    the file's owner when not root,
+ *                                     else default_privs
+ *   mbox in mail_spool_directory      created empty by root in the
+ *                                     delivery child (O_EXCL, no link
+ *                                     followed, then fchown), written
+ *                                     by the user (mailbox.c)
+ *   Maildir, home_mailbox file        user, in the delivery child
+ *   |command, /file of a .forward     user, in the delivery child
+ *   |command, /file of the aliases    default_privs, or the include
+ *                                     file's owner
+ *
+ * The text of a .forward or :include: file never reaches a reason, a
+ * bounce or a log line: results of its targets name the file and line.
+ * Each delivery runs in a child whose result comes back through a
+ * close-on-exec pipe, read with a deadline; a command runs in its own
+ * process group with no descriptor of ours, and is killed with what it
+ * leaves behind (mailbox.c), so no user's command can hold runq.
  */
 #include "config.h"
 
@@ -22,11 +46,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -40,6 +67,9 @@
 
 #define MAX_DEPTH	20
 #define FORWARD_MAX	(64 * 1024)
+#define RESULT_MAX	4096	/* bytes of a delivery child's result */
+#define LEAF_GRACE	120	/* seconds a delivery child may take beyond
+				   command_time_limit before it is killed */
 
 enum origin { FROM_NONE, FROM_ALIAS, FROM_FORWARD };
 
@@ -54,9 +84,23 @@ struct expand {
 	struct str		 text;
 	int			 delivered;
 	const char		*ext;		/* address extension, for commands */
+	const char		*src_file;	/* the target came from this file */
+	int			 src_line;	/* ... at this line */
 };
 
 static void expand_addr(struct expand *, const char *, int, const struct passwd *);
+static void targets(struct expand *, char **, const int *, const char *, int,
+    enum origin, const struct passwd *, const char *, const char *);
+
+/* now_ms - a monotonic clock in milliseconds, for deadlines */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* alias_get - look a name up, if there is an alias database at all */
 static int
@@ -92,6 +136,7 @@ local_ctx_free(struct local_ctx *ctx)
 	str_free(&ctx->done);
 	ctx->fwd = NULL;
 	ctx->nfwd = 0;
+	ctx->fwd_sender = NULL;
 }
 
 /*
@@ -123,7 +168,31 @@ local_is_local(const struct local_ctx *ctx, const char *addr)
 	return dom == NULL || addr_domain_in(dom, ctx->mydest);
 }
 
-/* note - record a result; the worst wins: defer, then bounce, then ok */
+/*
+ * generic_text - what a result says about a target read from a user's
+ * file: the status in words, no text of the file or of what it named.
+ */
+static const char *
+generic_text(int status, const char *dsn)
+{
+	if (status == LOCAL_OK)
+		return "delivered";
+	if (strcmp(dsn, "5.1.1") == 0)
+		return "unknown user";
+	if (strcmp(dsn, "5.4.6") == 0)
+		return "mail loop or alias expansion too deep";
+	if (strcmp(dsn, "5.7.1") == 0)
+		return "mail to commands or files is not allowed";
+	if (strncmp(dsn, "4.2.", 4) == 0)
+		return "mailbox or file temporarily unavailable";
+	return status == LOCAL_DEFER ? "delivery temporarily failed" : "delivery failed";
+}
+
+/*
+ * note - record a result; the worst wins: defer, then bounce, then ok.
+ * For a target that came from a .forward or :include: file the text is
+ * generic_text() and the file's name and line (see SECURITY above).
+ */
 static void
 note(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -142,6 +211,12 @@ note(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
 	ex->status = status;
 	util_strlcpy(ex->dsn, dsn, sizeof(ex->dsn));
 	str_reset(&ex->text);
+	if (ex->src_file != NULL) {
+		/* Never the file's text: only what happened, and where. */
+		str_printf(&ex->text, "%s (%s, line %d)", generic_text(status, dsn),
+		    ex->src_file, ex->src_line);
+		return;
+	}
 	va_start(ap, fmt);
 	str_vprintf(&ex->text, fmt, ap);
 	va_end(ap);
@@ -205,11 +280,14 @@ in_child(struct expand *ex, struct leaf_args *la)
 	struct local_ctx *ctx = ex->ctx;
 	struct str why = STR_INIT, buf = STR_INIT;
 	char dsn[16] = "4.3.0", rbuf[4096];
-	int p[2], status, st;
+	int p[2], status = 0, st, eof = 0;
+	long long deadline;
+	struct pollfd pfd;
 	pid_t pid;
 	ssize_t n;
 
-	if (pipe(p) < 0) {
+	/* O_CLOEXEC: no command the child runs may inherit our result pipe */
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		note(ex, LOCAL_DEFER, "4.3.0", "pipe: %s", strerror(errno));
 		return;
 	}
@@ -250,17 +328,47 @@ in_child(struct expand *ex, struct leaf_args *la)
 			}
 		}
 		str_printf(&buf, "%d %s %s", st, dsn, str_c(&why));
+		if (buf.len > RESULT_MAX)
+			str_truncate(&buf, RESULT_MAX);
 		(void)util_write_all(p[1], buf.s, buf.len);
 		_exit(0);
 	}
 	close(p[1]);
-	while ((n = read(p[0], rbuf, sizeof(rbuf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
+
+	/*
+	 * The result, bounded in size and time: the child's own limits
+	 * (command_time_limit, the mailbox lock wait) end it well before the
+	 * deadline; past it, it is killed and the delivery deferred.
+	 */
+	deadline = now_ms() + 1000LL * (la->ce.time_limit + LEAF_GRACE);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	while (!eof) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0)
+			break;
+		if (poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd.revents == 0)
+			continue;
+		n = read(p[0], rbuf, sizeof(rbuf));
+		if (n > 0 && buf.len < RESULT_MAX)
 			str_append(&buf, rbuf, (size_t)n);
+		else if (n == 0 || (n < 0 && errno != EINTR))
+			eof = 1;
+	}
 	close(p[0]);
+	if (!eof)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (buf.len < 4 || !isdigit((unsigned char)buf.s[0]) || buf.s[1] != ' ') {
+	if (!eof) {
+		note(ex, LOCAL_DEFER, "4.3.0", "delivery process did not finish in time");
+	} else if (buf.len < 4 || !isdigit((unsigned char)buf.s[0]) || buf.s[1] != ' ') {
 		note(ex, LOCAL_DEFER, "4.3.0", "delivery process failed (status %d)", status);
 	} else {
 		char *sp = strchr(buf.s + 2, ' ');
@@ -385,38 +493,87 @@ allowed(const char *setting, enum origin from)
 	return conf_list_has(setting, from == FROM_FORWARD ? "forward" : "alias");
 }
 
-/* read_list_file - read a .forward or :include: file with its checks */
+/*
+ * open_as - open a user's file with that user's rights: when runq is
+ * root, the effective ids become as's for the open() and nothing else
+ * (see privs_as_user); otherwise we are that user or the instance's
+ * owner already. Returns the descriptor or -1 with errno set.
+ */
 static int
-read_list_file(struct expand *ex, const char *path, uid_t owner, char ***targets)
+open_as(const struct local_ctx *ctx, const struct passwd *as, const char *path)
 {
+	int fd, e;
+
+	if (!ctx->privileged)
+		return open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (privs_as_user(as->pw_uid, as->pw_gid) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	e = errno;
+	if (privs_as_root() < 0)
+		panic("cannot regain root after opening %s as uid %ld",
+		    path, (long)as->pw_uid);
+	errno = e;
+	return fd;
+}
+
+/*
+ * read_list_file - read a ~/.forward or an :include: file.
+ *
+ * SECURITY: the file is opened with the rights of `as` (open_as), never
+ * as root; without following a symbolic link, becoming our terminal or
+ * blocking on a FIFO. It must be a regular file with one link, owned by
+ * `owner` (or by root when root_ok), writable by its owner only. Its
+ * text never reaches a reason, a bounce or a log line: syntax errors
+ * name the line (aliases_split_file), and failures of the targets it
+ * lists name the file and line (note). Returns the number of targets
+ * (*lines gets their lines), 0 when there is no file or it is ignored
+ * (logged), -1 when the result was noted (defer or bounce).
+ */
+static int
+read_list_file(struct expand *ex, const char *path, const struct passwd *as,
+    uid_t owner, int root_ok, char ***targets, int **lines)
+{
+	const char *id = ex->ctx->env->id;
 	struct stat st;
 	struct str data = STR_INIT, err = STR_INIT;
 	char buf[8192];
 	ssize_t n;
-	int fd, count = -1;
+	int fd, count = -1, include = strcmp(path + strlen(path) -
+	    (strlen(path) < 9 ? strlen(path) : 9), "/.forward") != 0;
 
 	*targets = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
+	*lines = NULL;
+	if ((fd = open_as(ex->ctx, as, path)) < 0) {
+		if (errno == ENOENT && !include)
 			return 0;
-		if (errno == EACCES) {
-			note(ex, LOCAL_DEFER, "4.3.0", "cannot read %s: %s", path, strerror(errno));
+		if (errno == ELOOP) {
+			log_warning("%s: ignoring %s: it is a symbolic link", id, path);
+			if (!include)
+				return 0;
+			note(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s is a symbolic link", path);
 			return -1;
 		}
-		if (errno == ELOOP) {
-			log_warning("%s: ignoring %s: it is a symbolic link",
-			    ex->ctx->env->id, path);
-			return 0;
+		if (include && (errno == ENOENT || errno == EACCES)) {
+			/* the list names a file that is not there or not its to read */
+			note(ex, LOCAL_BOUNCE, "5.3.0", "cannot open :include: file %s: %s",
+			    path, strerror(errno));
+			return -1;
 		}
 		note(ex, LOCAL_DEFER, "4.3.0", "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != owner && st.st_uid != 0) || (st.st_mode & 022)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    !(st.st_uid == owner || (root_ok && st.st_uid == 0)) || (st.st_mode & 022)) {
 		close(fd);
-		log_warning("%s: ignoring %s: not a regular file owned by uid %ld "
-		    "and writable only by its owner", ex->ctx->env->id, path, (long)owner);
-		return 0;
+		log_warning("%s: ignoring %s: not a regular file with one link, owned by "
+		    "uid %ld%s and writable only by its owner", id, path, (long)owner,
+		    root_ok ? " or root" : "");
+		if (!include)
+			return 0;
+		note(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s fails the ownership "
+		    "and mode checks", path);
+		return -1;
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0 && data.len < FORWARD_MAX)
 		str_append(&data, buf, (size_t)n);
@@ -430,9 +587,10 @@ read_list_file(struct expand *ex, const char *path, uid_t owner, char ***targets
 	if (data.len && memchr(data.s, '\0', data.len) != NULL)
 		count = -1, str_printf(&err, "NUL byte");
 	else
-		count = aliases_split(str_c(&data), targets, &err);
+		count = aliases_split_file(str_c(&data), targets, lines, &err);
 	if (count < 0)
-		note(ex, LOCAL_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)", path, str_c(&err));
+		note(ex, LOCAL_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)",
+		    path, str_c(&err));
 	str_free(&data);
 	str_free(&err);
 	return count;
@@ -483,18 +641,80 @@ add_forward(struct expand *ex, const char *addr)
 	ex->delivered++;
 }
 
-/* targets - deliver to each target of an alias or .forward */
+/*
+ * include - an :include: target: read the file with the right identity
+ * and deliver to what it lists.
+ *
+ * SECURITY: named in a .forward, the file is read as that user and must
+ * be the user's own. Named in the aliases (or in an include of theirs),
+ * it is read as its owner when that is not root, else as default_privs;
+ * commands and files it lists then run as that owner, or default_privs
+ * (as Postfix's local(8)). A private instance reads as itself.
+ */
 static void
-targets(struct expand *ex, char **t, int depth, enum origin from,
+include(struct expand *ex, const char *path, int depth, enum origin from,
     const struct passwd *who, const char *self, const char *final)
+{
+	struct local_ctx *ctx = ex->ctx;
+	const struct passwd *as = who;
+	struct passwd *owner_pw = NULL, *dp = NULL;
+	struct stat st;
+	char **inc = NULL;
+	int *lines = NULL, root_ok = 0;
+	uid_t owner;
+
+	if (ex->report)
+		str_printf(ex->report, "%sinclude %s -> ", sep(ex->report), path);
+	if (!ctx->privileged) {
+		owner = geteuid();
+		root_ok = 1;
+	} else if (from == FROM_FORWARD) {
+		owner = who->pw_uid;
+	} else if (lstat(path, &st) == 0 && st.st_uid != 0 &&
+	    getpwuid(st.st_uid) != NULL) {
+		as = who = owner_pw = copy_pw(getpwuid(st.st_uid));
+		owner = st.st_uid;
+	} else {
+		if ((as = dp = privs_user()) == NULL) {
+			note(ex, LOCAL_DEFER, "4.3.0", "no such user: default_privs");
+			return;
+		}
+		owner = 0;
+		root_ok = 1;
+	}
+	if (read_list_file(ex, path, as, owner, root_ok, &inc, &lines) > 0)
+		targets(ex, inc, lines, path, depth + 1, from, who, self, final);
+	free_targets(inc);
+	free(lines);
+	free_pw(owner_pw);
+	free_pw(dp);
+}
+
+/*
+ * targets - deliver to each target of an alias, .forward or :include:
+ * file. src and lines, for a file, say where each target stood: results
+ * then name the file and line instead of the target (see note). who is
+ * the identity for commands and files: the .forward's user, an include
+ * file's owner, or NULL for default_privs.
+ */
+static void
+targets(struct expand *ex, char **t, const int *lines, const char *src,
+    int depth, enum origin from, const struct passwd *who, const char *self,
+    const char *final)
 {
 	struct passwd *runas = NULL;
 	struct str q = STR_INIT;
+	const char *saved_file = ex->src_file;
+	int saved_line = ex->src_line;
 	size_t i;
 
 	for (i = 0; t[i]; i++) {
 		const char *x = t[i];
 
+		if (src != NULL) {
+			ex->src_file = src;
+			ex->src_line = lines ? lines[i] : 0;
+		}
 		if (x[0] == '|' || x[0] == '/') {
 			const char *setting = x[0] == '|' ? "allow_mail_to_commands" : "allow_mail_to_files";
 
@@ -504,7 +724,7 @@ targets(struct expand *ex, char **t, int depth, enum origin from,
 				continue;
 			}
 			if (runas == NULL)
-				runas = from == FROM_FORWARD ? copy_pw(who) : privs_user();
+				runas = who ? copy_pw(who) : privs_user();
 			if (runas == NULL) {
 				note(ex, LOCAL_DEFER, "4.3.0", "no such user: default_privs");
 				continue;
@@ -514,16 +734,8 @@ targets(struct expand *ex, char **t, int depth, enum origin from,
 			else
 				leaf(ex, LEAF_FILE, x, runas, final);
 		} else if (strncasecmp(x, ":include:", 9) == 0) {
-			char **inc = NULL;
-			uid_t owner = from == FROM_FORWARD ? who->pw_uid : 0;
-
-			if (from != FROM_ALIAS && from != FROM_FORWARD)
-				continue;
-			if (ex->report)
-				str_printf(ex->report, "%sinclude %s -> ", sep(ex->report), x + 9);
-			if (read_list_file(ex, x + 9, owner, &inc) > 0)
-				targets(ex, inc, depth + 1, from, who, self, final);
-			free_targets(inc);
+			if (from == FROM_ALIAS || from == FROM_FORWARD)
+				include(ex, x + 9, depth, from, who, self, final);
 		} else if (x[0] == '\\') {
 			const struct passwd *pw = lookup_user(x + 1);
 
@@ -554,6 +766,8 @@ targets(struct expand *ex, char **t, int depth, enum origin from,
 			expand_addr(ex, q.s, depth + 1, NULL);
 		}
 	}
+	ex->src_file = saved_file;
+	ex->src_line = saved_line;
 	free_pw(runas);
 	str_free(&q);
 }
@@ -593,6 +807,7 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 	const struct passwd *pw;
 	struct passwd *pwc = NULL;
 	char **t = NULL;
+	int *lines = NULL;
 	char *ext = NULL, *p;
 	size_t i;
 	int r;
@@ -657,7 +872,7 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 		str_free(&oe);
 		if (ex->report)
 			str_printf(ex->report, "%salias %s -> ", sep(ex->report), local.s);
-		targets(ex, t, depth, FROM_ALIAS, NULL, local.s, addr);
+		targets(ex, t, NULL, NULL, depth, FROM_ALIAS, NULL, local.s, addr);
 		goto out_ext;
 	}
 
@@ -670,13 +885,13 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 
 	/* ~/.forward */
 	str_printf(&fwd, "%s/.forward", pwc->pw_dir);
-	r = read_list_file(ex, fwd.s, pwc->pw_uid, &t);
+	r = read_list_file(ex, fwd.s, pwc, pwc->pw_uid, 1, &t, &lines);
 	if (r < 0)
 		goto out_ext;
 	if (r > 0) {
 		if (ex->report)
 			str_printf(ex->report, "%s.forward of %s -> ", sep(ex->report), pwc->pw_name);
-		targets(ex, t, depth, FROM_FORWARD, pwc, pwc->pw_name, addr);
+		targets(ex, t, lines, fwd.s, depth, FROM_FORWARD, pwc, pwc->pw_name, addr);
 		goto out_ext;
 	}
 	mailbox(ex, pwc, addr);
@@ -686,6 +901,7 @@ out_ext:
 	free(ext);
 out:
 	free_targets(t);
+	free(lines);
 	free_pw(pwc);
 	str_free(&local);
 	str_free(&value);

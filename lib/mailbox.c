@@ -18,12 +18,14 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 
 #include <errno.h>
 #include <fcntl.h>
 #include <lockfile.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -434,6 +436,33 @@ out:
 	return rc;
 }
 
+/* now_ms - a monotonic clock in milliseconds, for deadlines */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * close_from - close every descriptor from fd up, in a child about to
+ * exec a command: nothing of runq's (locks, the queue files, pipes)
+ * may live on in what a user's command leaves behind.
+ */
+static void
+close_from(int fd)
+{
+	long max, i;
+
+	if (close_range((unsigned)fd, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	for (i = fd; i < (max > 0 && max < 65536 ? max : 65536); i++)
+		(void)close((int)i);
+}
+
 /* setenv_kv - add NAME=value to an environment under construction */
 static void
 setenv_kv(char **envp, int *n, const char *name, const char *value)
@@ -444,46 +473,32 @@ setenv_kv(char **envp, int *n, const char *name, const char *value)
 }
 
 /*
- * The command's time limit covers everything: feeding it the message (a
- * command that never reads would otherwise block us), reading its output
- * and waiting for it. When the alarm fires the whole process group of the
- * command is killed, so a background child of the shell cannot hold the
- * output pipe open.
- */
-static volatile pid_t cmd_pid;
-static volatile sig_atomic_t cmd_timed_out;
-
-/* on_alarm - the time limit has passed */
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-	cmd_timed_out = 1;
-	if (cmd_pid > 0)
-		kill(-cmd_pid, SIGKILL);
-}
-
-/*
  * command_deliver - run "/bin/sh -c command" with the message on its
  * input. The message's addresses reach the command only as environment
  * values, never as command text. Exit 0 delivers; 75 (EX_TEMPFAIL)
  * defers; a time-out defers; anything else bounces with the command's
- * output. Runs in a delivery child: it owns SIGALRM and SIGPIPE.
+ * output. The time limit (a poll deadline) covers feeding, running and
+ * output; on time-out, and after the command has exited, its process
+ * group is killed, so nothing it leaves behind holds the delivery.
  */
 int
 command_deliver(const char *command, const struct cmd_env *ce,
     const struct mbox_msg *m, char *dsn, struct str *why)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, rc;
+	int timed_out = 0, exited = 0, eof = 0, pidfd = -1;
 	char *envp[16], buf[512], clean[CMD_OUTPUT_MAX + 1];
 	struct str output = STR_INIT;
-	struct sigaction sa;
-	pid_t pid;
+	struct pollfd pfd[2];
+	pid_t pid = -1, feeder = -1;
+	long long deadline;
 	ssize_t n;
-	int ne = 0, i;
+	int ne = 0, i, nfds, wait_ms;
 
-	if (pipe(in) < 0 || pipe(out) < 0)
-		return result(MBOX_DEFER, dsn, "4.3.0", why, "pipe: %s", strerror(errno));
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "pipe: %s", strerror(errno));
+		goto out;
+	}
 	setenv_kv(envp, &ne, "SENDER", ce->sender);
 	setenv_kv(envp, &ne, "RECIPIENT", ce->recipient);
 	setenv_kv(envp, &ne, "USER", ce->user);
@@ -493,19 +508,22 @@ command_deliver(const char *command, const struct cmd_env *ce,
 	setenv_kv(envp, &ne, "EXTENSION", ce->extension);
 	setenv_kv(envp, &ne, "PATH", "/usr/bin:/bin");
 	envp[ne] = NULL;
+	deadline = now_ms() + 1000LL * (ce->time_limit > 0 ? ce->time_limit : 1000);
+
+	/*
+	 * The command: its own process group (so that it and whatever it
+	 * leaves behind can be killed as one), the message on its input, its
+	 * output and errors into our pipe, and no other descriptor of ours.
+	 */
 	if ((pid = fork()) < 0) {
 		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(out[1], 2);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
+			_exit(75);
+		close_from(3);
 		if (chdir(ce->home && *ce->home ? ce->home : "/") < 0 && chdir("/") < 0)
 			_exit(75);
 		signal(SIGPIPE, SIG_DFL);
@@ -513,65 +531,110 @@ command_deliver(const char *command, const struct cmd_env *ce,
 		_exit(75);
 	}
 	setpgid(pid, pid);	/* either of us may get there first */
-	close(in[0]);
-	close(out[1]);
-	in[0] = out[1] = -1;
-	cmd_pid = pid;
-	cmd_timed_out = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: blocked calls return */
-	sigaction(SIGALRM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	alarm((unsigned)(ce->time_limit > 0 ? ce->time_limit : 1000));
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	/* Feed the message; a command that stops reading early is its business. */
-	{
+	/*
+	 * The feeder: a process of the command's group that writes the
+	 * message into the command's input and exits. We only read the
+	 * output, so a command that writes much before it reads cannot
+	 * deadlock with us, and one that stops reading is its business.
+	 */
+	if ((feeder = fork()) == 0) {
 		struct str from = STR_INIT;
 		char when[32];
 		struct tm tm;
 		time_t now = time(NULL);
 
+		setpgid(0, pid);
+		close(in[0]);	/* a command that stops reading: EPIPE here */
+		close(out[0]);
+		close(out[1]);	/* our end of file must not wait for the feeder */
+		signal(SIGPIPE, SIG_DFL);
 		localtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
 		str_printf(&from, "From %s  %s\n", *m->sender ? m->sender : "MAILER-DAEMON", when);
 		if (util_write_all(in[1], from.s, from.len) == 0)
 			(void)write_message(in[1], m, 0);
-		str_free(&from);
+		_exit(0);
 	}
+	if (feeder > 0)
+		setpgid(feeder, pid);
+	close(in[0]);
 	close(in[1]);
-	in[1] = -1;
-	while (!cmd_timed_out) {
-		n = read(out[0], buf, sizeof(buf));
-		if (n > 0) {
-			if (output.len < CMD_OUTPUT_MAX)
+	close(out[1]);
+	in[0] = in[1] = out[1] = -1;
+	if (feeder < 0) {
+		kill(-pid, SIGKILL);
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "fork: %s", strerror(errno));
+		(void)waitpid(pid, &status, 0);
+		goto out;
+	}
+
+	/*
+	 * Read the output (bounded) until the command has exited and the
+	 * output is at its end, or the time limit has passed. A command that
+	 * exits but leaves a child holding the output open does not keep us:
+	 * once it has exited, what is still running in its group is killed.
+	 */
+	while (!exited || !eof) {
+		nfds = 0;
+		if (!eof) {
+			pfd[nfds].fd = out[0];
+			pfd[nfds++].events = POLLIN;
+		}
+		if (!exited && pidfd >= 0) {
+			pfd[nfds].fd = pidfd;
+			pfd[nfds++].events = POLLIN;
+		}
+		wait_ms = (int)(deadline - now_ms());
+		if (wait_ms <= 0) {
+			timed_out = 1;
+			break;
+		}
+		if (!exited && pidfd < 0 && wait_ms > 50)
+			wait_ms = 50;	/* no pidfd: look at the child now and then */
+		if (exited && wait_ms > 200)
+			wait_ms = 200;	/* exited: a moment for output in flight */
+		if (poll(pfd, (nfds_t)nfds, wait_ms) < 0 && errno != EINTR)
+			break;
+		if (!eof && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = read(out[0], buf, sizeof(buf));
+			if (n > 0 && output.len < CMD_OUTPUT_MAX)
 				str_append(&output, buf, (size_t)n);
-			continue;
-		}
-		if (n == 0 || errno != EINTR)
-			break;
+			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				eof = 1;
+		} else if (exited)
+			break;	/* nothing more within the moment: leftovers */
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = 1;
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = 75 << 8;
-			break;
-		}
-	}
-	alarm(0);
-	cmd_pid = 0;
+	/* the command's group: leftovers after it exited, or all on time-out */
+	kill(-pid, SIGKILL);
+	if (!exited)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	while (waitpid(feeder, NULL, 0) < 0 && errno == EINTR)
+		;
 	log_clean(clean, sizeof(clean), str_c(&output), output.len);
-	if (cmd_timed_out)
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command time limit exceeded: \"%s\"", command);
+
+	/*
+	 * The reasons of deferrals are shown by mailq to every user: they
+	 * name what happened, never the command's output. A bounce goes to
+	 * the sender with the output, as Postfix's local does.
+	 */
+	if (timed_out)
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command time limit exceeded");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to command: %s", command);
+		rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to command");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 75)
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "temporary failure. Command output: %s", clean);
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command exited with status 75 (temporary failure)");
 	else if (WIFSIGNALED(status))
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command killed by signal %d. Command output: %s",
-		    WTERMSIG(status), clean);
+		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command killed by signal %d",
+		    WTERMSIG(status));
 	else
 		rc = result(MBOX_BOUNCE, dsn, "5.3.0", why,
-		    "Command died with status %d: \"%s\". Command output: %s",
-		    WEXITSTATUS(status), command, clean);
+		    "Command died with status %d. Command output: %s",
+		    WEXITSTATUS(status), clean);
 out:
 	for (i = 0; i < ne; i++)
 		free(envp[i]);
@@ -579,6 +642,7 @@ out:
 	if (in[1] >= 0) close(in[1]);
 	if (out[0] >= 0) close(out[0]);
 	if (out[1] >= 0) close(out[1]);
+	if (pidfd >= 0) close(pidfd);
 	str_free(&output);
 	return rc;
 }

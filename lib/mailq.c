@@ -48,9 +48,9 @@
  *	they are read, parsed by spool_maildrop_parse. Whatever an entry
  *	holds is escaped on output.
  *
- *	Testing whether runq holds an entry takes a shared flock for an
- *	instant and releases it; a runq that tries to lock the entry in that
- *	instant skips it until its next run, which is harmless.
+ *	Whether runq holds an entry is tested with F_OFD_GETLK, which takes
+ *	no lock (spool_lock_held): mailq runs as the user, who can stop it
+ *	at any instant, so it must never hold a lock runq could meet.
  */
 #include "config.h"
 
@@ -400,11 +400,10 @@ held_by_runner(const char *id, int fd)
 
 	spool_path(&path, "queue", id, ".env");
 	for (tries = 0; tries < 2; tries++) {
-		if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
-			busy = errno == EWOULDBLOCK;
+		if ((busy = spool_lock_held(fd)) != 0) {
+			busy = busy > 0;
 			break;
 		}
-		(void)flock(fd, LOCK_UN);
 		if (tries > 0 || fstat(fd, &st_fd) < 0 || stat(path.s, &st_path) < 0 ||
 		    (st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev))
 			break;

@@ -8,9 +8,11 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,30 @@
 #include "privs.h"
 
 extern char **environ;
+
+/*
+ * tz_ok - may a set-id program keep this TZ value? A POSIX rule ("CET-1"),
+ * a zone name ("Europe/Berlin"), either with the leading ':' glibc allows,
+ * or an absolute path inside the system's zoneinfo directory. Never "..",
+ * never a path elsewhere: glibc would read that file with our privilege.
+ */
+static int
+tz_ok(const char *tz)
+{
+	static const char zoneinfo[] = "/usr/share/zoneinfo/";
+	const char *p = tz[0] == ':' ? tz + 1 : tz;
+	size_t i;
+
+	if (strlen(tz) >= 100 || *p == '\0' || strstr(p, "..") != NULL)
+		return 0;
+	for (i = 0; p[i]; i++)
+		if (!(isalnum((unsigned char)p[i]) || strchr("/_+-,.:<>", p[i]) != NULL))
+			return 0;
+	if (p[0] == '/')
+		return strncmp(p, zoneinfo, sizeof(zoneinfo) - 1) == 0 &&
+		    p[sizeof(zoneinfo) - 1] != '\0';
+	return 1;
+}
 
 /* privs_setid_start - descriptors, environment, umask */
 void
@@ -41,21 +67,10 @@ privs_setid_start(void)
 			}
 		}
 	}
-	/* Keep the time zone (for Date: lines) if it is a plain name. */
-	if (tz && tz[0] != '/' && tz[0] != '.' && strlen(tz) < 60) {
-		size_t i;
-		int ok = 1;
-
-		for (i = 0; tz[i]; i++)
-			if (tz[i] == '.' && tz[i + 1] == '.')
-				ok = 0;
-		tzbuf[0] = '\0';
-		if (ok) {
-			memcpy(tzbuf, "TZ=", 3);
-			memcpy(tzbuf + 3, tz, strlen(tz) + 1);
-		}
-	} else
-		tzbuf[0] = '\0';
+	/* Keep the time zone (for Date: lines) when it is safe: see tz_ok. */
+	tzbuf[0] = '\0';
+	if (tz && tz_ok(tz))
+		(void)snprintf(tzbuf, sizeof(tzbuf), "TZ=%s", tz);
 	environ = empty_env;
 	if (tzbuf[0])
 		putenv(tzbuf);
@@ -102,5 +117,53 @@ privs_become(uid_t uid, gid_t gid)
 		errno = EPERM;
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Temporary identities. runq runs as root and must open a user's
+ * ~/.forward and the :include: files it names with that user's rights,
+ * not its own (a user who names /etc/shadow must get EACCES, as the
+ * user would). privs_as_user switches the effective uid, gid and groups;
+ * privs_as_root switches back. Only the effective ids change: the real
+ * and saved uid stay 0, so the way back exists, and since the saved uid
+ * is 0 the user cannot ptrace or signal the process meanwhile.
+ */
+static gid_t saved_groups[256];
+static int nsaved_groups = -1;
+static gid_t saved_egid;
+
+/* privs_as_user - become uid/gid in the effective ids only */
+int
+privs_as_user(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0)
+		return uid == geteuid() ? 0 : (errno = EPERM, -1);
+	if ((nsaved_groups = getgroups((int)(sizeof(saved_groups) /
+	    sizeof(saved_groups[0])), saved_groups)) < 0)
+		return -1;
+	saved_egid = getegid();
+	if (setgroups(1, &gid) < 0)
+		return -1;
+	if (setegid(gid) < 0 || seteuid(uid) < 0) {
+		int e = errno;
+
+		(void)privs_as_root();
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* privs_as_root - undo privs_as_user; the caller exits if this fails */
+int
+privs_as_root(void)
+{
+	if (nsaved_groups < 0)
+		return 0;
+	if (seteuid(0) < 0 || setegid(saved_egid) < 0 ||
+	    setgroups((size_t)nsaved_groups, saved_groups) < 0)
+		return -1;
+	nsaved_groups = -1;
 	return 0;
 }

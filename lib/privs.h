@@ -7,7 +7,9 @@
  * privs_drop_setid() gives up the set-id privilege for good (used when an
  * ordinary user asks for another configuration or for debugging).
  * privs_become() switches to a user: setgroups, setresgid, setresuid, in
- * that order, then verifies that no way back is left. Functions return 0,
+ * that order, then verifies that no way back is left. privs_as_user()
+ * and privs_as_root() switch only the effective ids for a moment (root
+ * opening a file with a user's rights). Functions return 0,
  * or -1 with errno set; callers exit with EX_TEMPFAIL / EX_OSERR.
  */
 #ifndef PH_PRIVS_H
@@ -19,5 +21,7 @@ void	 privs_setid_start(void);
 int	 privs_is_setid(void);
 int	 privs_drop_setid(void);
 int	 privs_become(uid_t, gid_t);
+int	 privs_as_user(uid_t, gid_t);
+int	 privs_as_root(void);
 
 #endif

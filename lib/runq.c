@@ -15,6 +15,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +37,9 @@
 
 #define DEBRIS_GRACE	3600	/* seconds before crash debris is removed */
 #define PICKUP_BATCH	256	/* maildrop entries made durable by one syncfs */
-#define MAX_WORKERS	4	/* delivery processes for a long queue */
-#define WORKER_THRESHOLD 16	/* entries before a pass is shared out */
+#define MAX_WORKERS	4	/* delivery processes of one pass */
+#define STUCK_GRACE	3600	/* seconds beyond command_time_limit before
+				   a held entry is reported */
 
 struct settings {
 	char		**mydest;
@@ -441,6 +444,30 @@ outcome(const struct envelope *env)
 	return unknown ? EX_NOUSER : bounced ? EX_UNAVAILABLE : 0;
 }
 
+/*
+ * busy - an entry another process is delivering. The lock holder marks
+ * the time it took the lock (spool_env_open touches ID.env), so an entry
+ * held for longer than any delivery may take is reported: only root's or
+ * the spool owner's processes can hold these locks, and one that holds
+ * it that long is stuck.
+ */
+static void
+busy(const char *id, time_t now)
+{
+	struct str path = STR_INIT;
+	struct stat st;
+	long limit = conf_time("command_time_limit") + STUCK_GRACE;
+
+	spool_path(&path, "queue", id, ".env");
+	if (stat(path.s, &st) == 0 && now - st.st_mtime > limit)
+		log_warning("%s: locked by another process for %ld seconds, longer "
+		    "than a delivery may take: is a queue runner stuck?", id,
+		    (long)(now - st.st_mtime));
+	else
+		log_info("%s: skipped: being delivered by another process", id);
+	str_free(&path);
+}
+
 /* deliver_one - one queue entry: see the top of this file */
 static int
 deliver_one(const char *id, const struct runq_opts *o, time_t now)
@@ -454,9 +481,14 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 	int notices_failed = 0;
 
 	rc = spool_env_open(id, 1, &fd, &env, &err);
-	if (rc == SPOOL_BUSY || rc == SPOOL_GONE) {
+	if (rc == SPOOL_BUSY) {
+		busy(id, now);
 		str_free(&err);
 		return 0;	/* another runner has it */
+	}
+	if (rc == SPOOL_GONE) {
+		str_free(&err);
+		return 0;	/* delivered by another runner meanwhile */
 	}
 	if (rc == SPOOL_BAD) {
 		log_warning("%s: malformed queue entry moved to corrupt/: %s", id, err.s);
@@ -639,54 +671,113 @@ deliver_created(const struct runq_opts *o, time_t now)
 	}
 }
 
-/* runq_run - one pass over the queue */
+/*
+ * worker - deliver the queue IDs that come through the work pipe, one at
+ * a time, until it is empty and closed; then what they created.
+ */
+static void
+worker(int work, const struct runq_opts *o, time_t now)
+{
+	char id[SPOOL_ID_LEN + 2];
+	ssize_t n;
+
+	for (;;) {
+		n = read(work, id, sizeof(id));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(id))
+			break;		/* end of the work, or a broken pipe */
+		id[SPOOL_ID_LEN] = '\0';
+		if (spool_id_valid(id))
+			(void)deliver_one(id, o, now);
+	}
+	deliver_created(o, now);
+}
+
+/* selected - does a queue ID match -I? */
+static int
+selected(const struct runq_opts *o, const char *id)
+{
+	if (o->only_id == NULL)
+		return 1;
+	return spool_id_valid(o->only_id) ? strcmp(id, o->only_id) == 0 :
+	    contains(id, o->only_id);
+}
+
+/*
+ * runq_run - one pass over the queue.
+ *
+ * Entries are handed to up to MAX_WORKERS delivery processes through a
+ * pipe in packet mode (one queue ID a read): each worker takes the next
+ * entry when it is done with one, so an entry that waits (a locked
+ * mailbox, a slow command, up to their time limits) holds one worker
+ * and the others deliver everything else. The per-entry locks keep two
+ * workers, or two runq processes, from delivering one message.
+ */
 int
 runq_run(const struct runq_opts *o, struct str *err)
 {
-	char **ids;
-	size_t n, i;
+	char **ids, line[SPOOL_ID_LEN + 2];
+	size_t n, i, todo = 0;
 	time_t now = time(NULL);
-	int rc = 0, r, workers, w, status;
+	int rc = 0, workers, w, status, work[2];
 	pid_t pids[MAX_WORKERS];
-	long ncpu;
 
 	load_settings();
 	pickup_all();
 	clean_debris(now);
 	if (spool_scan_queue(&ids, &n, err) < 0)
 		return EX_TEMPFAIL;
+	for (i = 0; i < n; i++)
+		if (selected(o, ids[i]))
+			todo++;
 
-	/*
-	 * A long queue is shared among a few worker processes, one per CPU:
-	 * deliveries wait on fsync more than on the processor. Each worker
-	 * takes every W-th entry; the per-entry locks would keep two from
-	 * delivering the same message anyway.
-	 */
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	workers = (o->only_id || n < WORKER_THRESHOLD || ncpu < 2) ? 1 :
-	    (ncpu > MAX_WORKERS ? MAX_WORKERS : (int)ncpu);
-	for (w = 0; w < workers; w++) {
-		if (workers > 1 && (pids[w] = fork()) != 0) {
-			if (pids[w] < 0) {
-				log_warning("cannot fork a queue worker: %s", strerror(errno));
-				workers = w;	/* the others cover the rest next time */
-				break;
-			}
-			continue;
-		}
-		for (i = (size_t)w; i < n; i += (size_t)workers) {
-			if (o->only_id && !(spool_id_valid(o->only_id) ?
-			    strcmp(ids[i], o->only_id) == 0 : contains(ids[i], o->only_id)))
+	/* One entry (sendmail's own, -I): here, and its outcome is the result. */
+	if (todo < 2 || pipe2(work, O_DIRECT | O_CLOEXEC) < 0) {
+		for (i = 0; i < n; i++) {
+			if (!selected(o, ids[i]))
 				continue;
-			r = deliver_one(ids[i], o, now);
+			w = deliver_one(ids[i], o, now);
 			if (o->only_id && spool_id_valid(o->only_id))
-				rc = r;
+				rc = w;
 		}
 		deliver_created(o, now);
-		if (workers > 1)
-			_exit(0);
+		spool_list_free(ids, n);
+		return rc;
 	}
-	for (w = 0; workers > 1 && w < workers; w++)
+	workers = todo < MAX_WORKERS ? (int)todo : MAX_WORKERS;
+	for (w = 0; w < workers; w++) {
+		if ((pids[w] = fork()) == 0) {
+			close(work[1]);
+			worker(work[0], o, now);
+			_exit(0);
+		}
+		if (pids[w] < 0) {
+			log_warning("cannot fork a queue worker: %s", strerror(errno));
+			break;
+		}
+	}
+	workers = w;
+	close(work[0]);
+	if (workers == 0) {
+		close(work[1]);
+		spool_list_free(ids, n);
+		str_printf(err, "cannot start a queue worker");
+		return EX_TEMPFAIL;
+	}
+	/* workers that die leave the pipe without readers: stop handing out */
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < n; i++) {
+		if (!selected(o, ids[i]))
+			continue;
+		memcpy(line, ids[i], SPOOL_ID_LEN);
+		line[SPOOL_ID_LEN] = '\n';
+		line[SPOOL_ID_LEN + 1] = '\0';
+		if (util_write_all(work[1], line, sizeof(line)) < 0)
+			break;
+	}
+	close(work[1]);
+	for (w = 0; w < workers; w++)
 		while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR)
 			;
 	spool_list_free(ids, n);

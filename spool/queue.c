@@ -6,7 +6,8 @@
  * commit point: an ID.msg without ID.env is debris from a crash and is
  * removed by runq after a grace period.
  *
- * Locking: whoever delivers a message holds flock(LOCK_EX) on ID.env.
+ * Locking: whoever delivers a message holds the write lock of ID.env
+ * (spool_lock: an OFD lock, which mailq can test without taking).
  * Because every update replaces ID.env by rename, the new file is locked
  * before it is renamed into place (spool_write_file's lockfd), and a
  * process that locks a file checks afterwards that the path still names
@@ -157,7 +158,8 @@ spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
 		goto out;
 	}
 	for (tries = 0; ; tries++) {
-		fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* a write lock needs a descriptor open for writing */
+		fd = open(path.s, (lock ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			rc = errno == ENOENT ? SPOOL_GONE : SPOOL_SYSERR;
 			str_printf(err, "open %s: %s", path.s, strerror(errno));
@@ -165,15 +167,17 @@ spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
 		}
 		if (!lock)
 			break;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			rc = errno == EWOULDBLOCK ? SPOOL_BUSY : SPOOL_SYSERR;
+		if ((rc = spool_lock(fd)) != 0) {
 			str_printf(err, "lock %s: %s", path.s, strerror(errno));
 			goto out;
 		}
 		/* Did an update replace the file while we waited? */
 		if (fstat(fd, &st_fd) == 0 && stat(path.s, &st_path) == 0 &&
-		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev)
+		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev) {
+			/* when the lock was taken: see runq's report of stuck entries */
+			(void)futimens(fd, NULL);
 			break;
+		}
 		close(fd);
 		fd = -1;
 		if (tries > 10) {

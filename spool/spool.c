@@ -49,6 +49,45 @@ spool_set_owner(uid_t uid, gid_t gid)
 	file_gid = gid;
 }
 
+/*
+ * Entry locks. Whoever delivers a queue entry holds a write lock on its
+ * ID.env: an open-file-description (OFD) lock of the whole file, which
+ * belongs to the open file like flock(2) and is released when its last
+ * descriptor closes, even by a crash. Unlike flock(2), OFD locks can be
+ * tested without being taken (F_OFD_GETLK), so mailq, running as the
+ * user with the spool group, never holds a lock that runq could find:
+ * a stopped mailq cannot freeze an entry. Only a process that can open
+ * ID.env for writing (root, the spool owner) can lock it at all.
+ */
+
+/* spool_lock - lock an entry's descriptor: 0, SPOOL_BUSY or SPOOL_SYSERR */
+int
+spool_lock(int fd)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return errno == EAGAIN || errno == EACCES ? SPOOL_BUSY : SPOOL_SYSERR;
+}
+
+/* spool_lock_held - does another process hold the lock? 1, 0, or -1 */
+int
+spool_lock_held(int fd)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
 /* spool_setup - remember where the spool is */
 void
 spool_setup(const char *dir)
@@ -211,7 +250,7 @@ spool_check_tree(struct str *err)
  * spool_write_file - the commit: write head and body under a hidden
  * temporary name, fsync, rename to name, fsync the directory.
  *
- * When lockfd is not NULL the new file is flock()ed before the rename and
+ * When lockfd is not NULL the new file is locked (spool_lock) before the rename and
  * its descriptor returned there, so that the entry is never visible
  * unlocked (see queue.c). A directory that cannot be opened for reading
  * (the maildrop seen by setgid sendmail) is made durable with syncfs().
@@ -267,7 +306,7 @@ spool_write_file2(const char *dir, const char *name, const void *head,
 	if (!batch_mode && fsync(fd) < 0)
 		goto fail;
 	step = "lock";
-	if (lockfd && flock(fd, LOCK_EX | LOCK_NB) < 0)
+	if (lockfd && spool_lock(fd) != 0)
 		goto fail;
 	step = "rename";
 	if (rename(tmp.s, final.s) < 0)

@@ -94,6 +94,8 @@ int	 env_check_addr(const char *, struct str *);
 int	 env_pending(const struct envelope *);
 
 /* spool.c */
+int	 spool_lock(int);
+int	 spool_lock_held(int);
 int	 spool_id_new(char *, size_t, time_t *, long *);
 int	 spool_id_valid(const char *);
 char	 spool_hash(const char *);

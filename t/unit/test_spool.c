@@ -718,12 +718,13 @@ START_TEST(test_write_file_locked)
 	str_printf(&dir, "%s/corrupt", spool);
 	ck_assert_int_eq(spool_write_file(dir.s, "f", "x", 1, NULL, 0, 0600, &fd, &err), 0);
 	ck_assert_int_ge(fd, 0);
-	other = open(spool_file(&p, "corrupt", "f"), O_RDONLY);
+	other = open(spool_file(&p, "corrupt", "f"), O_RDWR);
 	ck_assert_int_ge(other, 0);
-	ck_assert_int_eq(flock(other, LOCK_EX | LOCK_NB), -1);
-	ck_assert_int_eq(errno, EWOULDBLOCK);
+	ck_assert_int_eq(spool_lock_held(other), 1);
+	ck_assert_int_eq(spool_lock(other), SPOOL_BUSY);
 	close(fd);
-	ck_assert_int_eq(flock(other, LOCK_EX | LOCK_NB), 0);
+	ck_assert_int_eq(spool_lock_held(other), 0);
+	ck_assert_int_eq(spool_lock(other), 0);
 	close(other);
 	str_free(&p);
 	str_free(&err);
