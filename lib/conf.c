@@ -30,6 +30,7 @@ struct conf_ent {
 /* Keep sorted by name: conf_print lists them in this order. */
 static struct conf_ent table[] = {
 	{ "alias_maps", T_STR, "/etc/aliases", NULL },
+	{ "authorized_mailq_users", T_LIST, "anyone", NULL },
 	{ "allow_mail_to_commands", T_LIST, "alias, forward", NULL },
 	{ "allow_mail_to_files", T_LIST, "alias, forward", NULL },
 	{ "command_directory", T_STR, PATH_COMMAND_DIR, NULL },
@@ -51,6 +52,7 @@ static struct conf_ent table[] = {
 	{ "mydomain", T_STR, NULL, NULL },		/* computed */
 	{ "myhostname", T_STR, NULL, NULL },		/* computed */
 	{ "myorigin", T_STR, "$myhostname", NULL },
+	{ "queue_minfree", T_SIZE, "0", NULL },
 	{ "recipient_delimiter", T_STR, "", NULL },
 	{ "spool_directory", T_STR, PATH_SPOOL_DIR, NULL },
 };

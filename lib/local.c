@@ -222,6 +222,34 @@ note(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * note_named - a result about a file we were asked to read (its name is
+ * ours to say, its text never): the text as given, and where the name
+ * stood when it came from a user's file.
+ */
+static void
+note_named(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+note_named(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
+{
+	struct str text = STR_INIT;
+	const char *src = ex->src_file;
+	va_list ap;
+
+	va_start(ap, fmt);
+	str_vprintf(&text, fmt, ap);
+	va_end(ap);
+	ex->src_file = NULL;
+	if (src != NULL)
+		note(ex, status, dsn, "%s (%s, line %d)", text.s, src, ex->src_line);
+	else
+		note(ex, status, dsn, "%s", text.s);
+	ex->src_file = src;
+	str_free(&text);
+}
+
 /* sep - the separator before the next item of a -bv report */
 static const char *
 sep(const struct str *report)
@@ -551,16 +579,16 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 			log_warning("%s: ignoring %s: it is a symbolic link", id, path);
 			if (!include)
 				return 0;
-			note(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s is a symbolic link", path);
+			note_named(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s is a symbolic link", path);
 			return -1;
 		}
 		if (include && (errno == ENOENT || errno == EACCES)) {
 			/* the list names a file that is not there or not its to read */
-			note(ex, LOCAL_BOUNCE, "5.3.0", "cannot open :include: file %s: %s",
+			note_named(ex, LOCAL_BOUNCE, "5.3.0", "cannot open :include: file %s: %s",
 			    path, strerror(errno));
 			return -1;
 		}
-		note(ex, LOCAL_DEFER, "4.3.0", "cannot open %s: %s", path, strerror(errno));
+		note_named(ex, LOCAL_DEFER, "4.3.0", "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
@@ -571,7 +599,7 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 		    root_ok ? " or root" : "");
 		if (!include)
 			return 0;
-		note(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s fails the ownership "
+		note_named(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s fails the ownership "
 		    "and mode checks", path);
 		return -1;
 	}
@@ -579,7 +607,7 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 		str_append(&data, buf, (size_t)n);
 	close(fd);
 	if (n < 0 || data.len >= FORWARD_MAX) {
-		note(ex, LOCAL_DEFER, "4.3.0", "cannot read %s (error or larger than %d bytes)",
+		note_named(ex, LOCAL_DEFER, "4.3.0", "cannot read %s (error or larger than %d bytes)",
 		    path, FORWARD_MAX);
 		str_free(&data);
 		return -1;
@@ -589,7 +617,7 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 	else
 		count = aliases_split_file(str_c(&data), targets, lines, &err);
 	if (count < 0)
-		note(ex, LOCAL_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)",
+		note_named(ex, LOCAL_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)",
 		    path, str_c(&err));
 	str_free(&data);
 	str_free(&err);

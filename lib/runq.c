@@ -98,6 +98,22 @@ load_settings(void)
 		set.max_backoff = set.min_backoff;
 }
 
+/*
+ * check_mail_spool - a mailbox directory that anyone may write in lets a
+ * user plant a file or lock under another's name and hold that user's
+ * mail: say so (Debian's /var/mail is root:mail 2775).
+ */
+static void
+check_mail_spool(void)
+{
+	struct stat st;
+	const char *dir = conf_str("mail_spool_directory");
+
+	if (geteuid() == 0 && stat(dir, &st) == 0 && (st.st_mode & S_IWOTH))
+		log_warning("mail_spool_directory %s is writable by everyone: a user "
+		    "can block another's mailbox; make it root:mail 2775", dir);
+}
+
 /* now_f - the time as a double, for delays in log lines */
 static double
 now_f(void)
@@ -135,6 +151,19 @@ pickup_all(void)
 			spool_batch_begin();
 		}
 		rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &env, &err);
+		if (rc == SPOOL_SYSERR && spool_in_batch()) {
+			/*
+			 * Perhaps the file system is full: the batch still holds
+			 * the maildrop copies of what it queued. Make it durable
+			 * so they go, and try this entry once more on its own.
+			 */
+			str_reset(&err);
+			if (spool_batch_end(&err) < 0)
+				log_warning("pickup: %s", err.s);
+			spool_batch_begin();
+			str_reset(&err);
+			rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &env, &err);
+		}
 		switch (rc) {
 		case 0:
 			log_info("%s: uid=%ld from=<%s>", env.id, env.uid, env.sender);
@@ -724,6 +753,7 @@ runq_run(const struct runq_opts *o, struct str *err)
 	pid_t pids[MAX_WORKERS];
 
 	load_settings();
+	check_mail_spool();
 	pickup_all();
 	clean_debris(now);
 	if (spool_scan_queue(&ids, &n, err) < 0)

@@ -16,12 +16,14 @@
 
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,34 @@ spool_lock_held(int fd)
 	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
 		return -1;
 	return fl.l_type != F_UNLCK;
+}
+
+/*
+ * spool_check_space - is there room for a new submission? The reserve
+ * is queue_minfree, and at least 1.5 times the largest message
+ * (message_size_limit), as Postfix's smtpd reckons. Submissions stop
+ * there; pickup, delivery and notices may use the reserve, so accepted
+ * mail always moves on even when users have filled the disk. Returns 0,
+ * or -1 with the reason in err (statvfs failing counts as room: the
+ * write itself will tell).
+ */
+int
+spool_check_space(long long minfree, long long size_limit, struct str *err)
+{
+	struct statvfs sv;
+	long long reserve = minfree, avail;
+
+	if (size_limit > 0 && size_limit < LLONG_MAX / 3 && size_limit / 2 * 3 > reserve)
+		reserve = size_limit / 2 * 3;
+	if (reserve <= 0 || statvfs(spool_dir(), &sv) < 0)
+		return 0;
+	avail = (long long)sv.f_bavail * (long long)sv.f_frsize;
+	if (avail >= reserve)
+		return 0;
+	str_printf(err, "insufficient free space in %s: %lld bytes left, "
+	    "%lld reserved (queue_minfree, 1.5 x message_size_limit)",
+	    spool_dir(), avail, reserve);
+	return -1;
 }
 
 /* spool_setup - remember where the spool is */

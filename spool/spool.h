@@ -94,6 +94,7 @@ int	 env_check_addr(const char *, struct str *);
 int	 env_pending(const struct envelope *);
 
 /* spool.c */
+int	 spool_check_space(long long, long long, struct str *);
 int	 spool_lock(int);
 int	 spool_lock_held(int);
 int	 spool_id_new(char *, size_t, time_t *, long *);

@@ -7,7 +7,7 @@ BUILD=${BUILD:-$top}
 d=/tmp/posthorn-demo-$(id -un)
 rm -rf "$d"
 mkdir -p "$d/mail"
-chmod 1777 "$d/mail"
+chmod 755 "$d/mail"
 me=$(id -un)
 cat > "$d/posthorn.conf" <<EOC
 # a private instance: the spool belongs to $me

@@ -86,5 +86,133 @@ check "root may name another configuration" grep -q someone@remote.example /tmp/
 rm -f /tmp/posthorn-evil.conf /tmp/posthorn-evil.err /tmp/posthorn-mq.out
 
 "$SBIN/runq" -q -R remote.example
+
+# ---- Attacks by a local user (U1) on root's runq, other users and the queue.
+H1=$(getent passwd "$U1" | cut -d: -f6) H2=$(getent passwd "$U2" | cut -d: -f6)
+SECRET=/home/posthorn-secret.$$	# beside the homes: a hard link can reach it
+printf 'words with SPACES rootsecret-%s\nrootsecret2-%s\n' $$ $$ > "$SECRET"; chmod 600 "$SECRET"
+printf 'victim words victimsecret-%s\n' $$ > "$H2/private"; chown "$U2:" "$H2/private"; chmod 600 "$H2/private"
+# leaked WHAT: grep for a secret in everything a user or a sender can see
+leaked() {
+	as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
+	grep -rqs -e "$1" /var/mail/ "$SPOOL/queue" /tmp/posthorn-installed.log /tmp/posthorn-mq.out
+}
+fwd() { printf '%s\n' "$@" > "$H1/.forward"; chown "$U1:" "$H1/.forward"; chmod 644 "$H1/.forward"; }
+deliver_to_u1() { printf 'Subject: %s\n\nx\n' "$1" | as "$U2" "$SBIN/sendmail" "$U1"; timeout 300 "$SBIN/runq" -q; }
+
+fwd "\\$U1" ":include:$SECRET"
+deliver_to_u1 inc-root
+not_leaked() { if leaked "$2"; then fail "$1"; else pass "$1"; fi; }
+not_leaked "include of a root-only file in ~/.forward: no line of it anywhere" rootsecret
+check "... the bounce says why, naming the file" grep -q "cannot open :include: file" "/var/mail/$U2"
+check "... U1 still gets the copy for \\$U1" grep -q '^Subject: inc-root' "/var/mail/$U1"
+chmod 644 "$SECRET"
+deliver_to_u1 inc-root-readable
+not_leaked "include of root's (readable) file in ~/.forward is refused: it is not U1's" rootsecret
+chmod 600 "$SECRET"
+fwd "\\$U1" ":include:$H2/private"
+deliver_to_u1 inc-other
+not_leaked "include of another user's file: no line of it anywhere" victimsecret
+chmod 644 "$H2/private"
+deliver_to_u1 inc-other-readable
+not_leaked "include of another user's readable file: refused, nothing of it anywhere" victimsecret
+chmod 600 "$H2/private"
+printf 'nosuchuser-%s\n' $$ > "$H1/list"; chown "$U1:" "$H1/list"
+fwd ":include:$H1/list"
+deliver_to_u1 inc-own
+not_leaked "a bad target in U1's own include: nothing of its text anywhere" "nosuchuser-$$"
+check "... the bounce names the file and line" grep -q "unknown user ($H1/list, line 1)" "/var/mail/$U2"
+rm -f "$H1/.forward"; ln -s "$SECRET" "$H1/.forward"
+deliver_to_u1 fwd-symlink
+check "~/.forward as a symlink to a root file: ignored, mail in the mailbox" grep -q '^Subject: fwd-symlink' "/var/mail/$U1"
+not_leaked "... and nothing of the file anywhere" rootsecret
+rm -f "$H1/.forward"; ln "$SECRET" "$H1/.forward"
+deliver_to_u1 fwd-hardlink
+check "~/.forward as a hard link to a root-only file: not read, mail waits" \
+	bash -c "! grep -q '^Subject: fwd-hardlink' /var/mail/$U1 && grep -q 'cannot open $H1/.forward' /tmp/posthorn-installed.log"
+chmod 644 "$SECRET"
+deliver_to_u1 fwd-hardlink2
+check "~/.forward as a hard link to a readable root file: ignored, mail in the mailbox" grep -q '^Subject: fwd-hardlink2' "/var/mail/$U1"
+not_leaked "... and nothing of the file anywhere" rootsecret
+chmod 600 "$SECRET"
+rm -f "$H1/.forward"
+
+# A command that leaves children behind (in its session or a new one)
+# must not hold runq: the other user's mail goes out, runq ends.
+sed -i '/^command_time_limit/d' "$CONF"; echo "command_time_limit = 30s" >> "$CONF"
+fwd '"|setsid sleep 3600 </dev/null >/dev/null 2>&1 &"' '"|sleep 3600 &"' '"|setsid sleep 3600 &"'
+printf 'Subject: to-u1-cmd\n\nx\n' | as "$U2" "$SBIN/sendmail" -odq "$U1"
+printf 'Subject: to-u2-meanwhile\n\nx\n' | as "$U1" "$SBIN/sendmail" -odq "$U2"
+start=$(date +%s)
+timeout 600 "$SBIN/runq" -q; rc=$?
+took=$(( $(date +%s) - start ))
+check "commands leaving children behind: runq finishes (exit $rc, ${took}s)" [ $rc = 0 ]
+check "... within command_time_limit, not the children's hour" [ $took -lt 100 ]
+check "... the other user's mail was delivered" grep -q '^Subject: to-u2-meanwhile' "/var/mail/$U2"
+pkill -u "$U1" sleep 2>/dev/null
+rm -f "$H1/.forward"
+
+# A stopped mailq must not freeze a queue entry. The entry is deferred
+# (dot-locked mailbox), then mailq is stopped at every lock call it makes
+# on that entry's envelope while runq delivers it.
+printf 'Subject: frozen?\n\nx\n' | as "$U1" "$SBIN/sendmail" -odq "$U2"
+touch "/var/mail/$U2.lock"
+"$SBIN/runq" -q
+rm -f "/var/mail/$U2.lock"
+envf=$(grep -l "^R.*$U2@" "$SPOOL"/queue/*/*.env | head -n 1)
+check "stopped mailq: an entry is waiting" [ -n "$envf" ]
+for n in 1 2 3; do
+	[ -n "$envf" ] && [ -e "$envf" ] || break
+	strace -qq -f -o /dev/null -u "$U2" -P "$envf" -e trace=flock,fcntl \
+	    -e inject=flock,fcntl:signal=STOP:when=$n "$BIN/mailq" > /dev/null 2>&1 &
+	sp=$!; sleep 1
+	"$SBIN/runq" -q
+	kill -KILL $sp 2>/dev/null; pkill -KILL -u "$U2" mailq 2>/dev/null; wait $sp 2>/dev/null
+done
+check "stopped mailq: runq still delivered the entry" grep -q '^Subject: frozen?' "/var/mail/$U2"
+
+# A full file system: sendmail refuses (75) before the reserve, and
+# everything accepted is delivered, the maildrop drained.
+FS=/tmp/posthorn-fs.$$
+mkdir -p "$FS" && mount -t tmpfs -o size=6m,mode=755 tmpfs "$FS" 2>/dev/null
+if mountpoint -q "$FS"; then
+	install -d -o "$U1" "$FS/spool" "$FS/mail"
+	printf 'spool_directory = %s/spool\nmail_spool_directory = %s/mail\nmaillog_file = %s/mail/log\nmessage_size_limit = 1m\nalias_maps =\n' "$FS" "$FS" "$FS" > "$FS/conf"
+	body=$(head -c 150000 /dev/zero | tr '\0' 'x' | fold -w 70)
+	ok=0 refused=0
+	for i in $(seq 1 60); do
+		printf 'Subject: fill-%s\n\n%s\n' "$i" "$body" | as "$U1" "$SBIN/sendmail" -C "$FS/conf" -odq "$U1" 2> "$FS/err"
+		rc=$?
+		if [ $rc = 0 ]; then ok=$((ok + 1)); elif [ $rc = 75 ]; then refused=1; break; else break; fi
+	done
+	check "full file system: sendmail refuses with 75 after $ok messages" [ $refused = 1 ] && [ $ok -gt 5 ]
+	check "... and says why" grep -q 'insufficient free space' "$FS/err"
+	as "$U1" "$SBIN/runq" -C "$FS/conf" -q
+	check "... every accepted message delivered from the full disk ($ok)" [ "$(grep -c '^Subject: fill-' "$FS/mail/$U1")" = "$ok" ]
+	check "... the maildrop drained" [ -z "$(ls "$FS/spool/maildrop")" ]
+	umount "$FS"
+else
+	echo "SKIP: installed: cannot mount a tmpfs for the full file system test"
+fi
+rmdir "$FS" 2>/dev/null
+rm -f "$SECRET"
+
+# TZ survives the set-id start when it is a zone, not a file elsewhere.
+for tz in ":Europe/Berlin|+0100" "/usr/share/zoneinfo/Asia/Tokyo|+0900" "/etc/shadow|+0000" ":../../../etc/shadow|+0000"; do
+	printf 'Subject: tz %s\n\nx\n' "${tz%%|*}" | TZ=${tz%%|*} as "$U1" "$SBIN/sendmail" "$U2"
+	"$SBIN/runq" -q
+	check "TZ=${tz%%|*} in setgid sendmail: Date: ends ${tz#*|}" \
+		bash -c "grep -A3 '^Subject: tz ${tz%%|*}\$' /var/mail/$U2 | grep -q '^Date: .* ${tz#*|}\$'"
+done
+
+# authorized_mailq_users limits who may list the queue.
+echo "authorized_mailq_users = $U1" >> "$CONF"
+as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1; rc=$?
+check "authorized_mailq_users: another user is refused (77)" [ $rc = 77 ]
+as "$U1" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1; rc=$?
+check "authorized_mailq_users: a listed user may look" [ $rc = 0 ]
+sed -i '/^authorized_mailq_users/d' "$CONF"
+rm -f /tmp/posthorn-mq.out
+
 echo "$p passed, $f failed"
 [ "$f" = 0 ]

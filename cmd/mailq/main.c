@@ -18,7 +18,9 @@
  *	POSTHORN_CONF) loses the privilege before that file is read, so a
  *	configuration cannot point the privilege at another directory. -v is
  *	honoured for root only, as in Postfix's postqueue. Only envelopes are
- *	read, never message files (see lib/mailq.c).
+ *	read, never message files (see lib/mailq.c). authorized_mailq_users
+ *	can restrict the listing to some users (root and the spool owner
+ *	always may look).
  *
  * DIAGNOSTICS
  *	Exit status (sysexits.h): 0 the listing was written (malformed
@@ -30,7 +32,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +57,29 @@ usage(const char *why)
 {
 	fprintf(stderr, "mailq: %s\nusage: mailq [-C config] [-j] [-v]\n", why);
 	exit(EX_USAGE);
+}
+
+/*
+ * may_list - authorized_mailq_users: "anyone" (the default, as Postfix),
+ * or user names; root and the spool owner may always look.
+ */
+static int
+may_list(void)
+{
+	struct passwd *pw;
+	int ok;
+
+	if (getuid() == 0 || conf_list_has("authorized_mailq_users", "anyone"))
+		return 1;
+	if ((pw = getpwuid(getuid())) == NULL)
+		return 0;
+	ok = conf_list_has("authorized_mailq_users", pw->pw_name);
+	if (!ok) {
+		struct stat st;
+
+		ok = stat(conf_str("spool_directory"), &st) == 0 && st.st_uid == getuid();
+	}
+	return ok;
 }
 
 int
@@ -111,6 +139,9 @@ main(int argc, char **argv)
 		o.verbose = 1;
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
 	}
+	if (!may_list())
+		die(EX_NOPERM, "user %ld is not allowed to view the mail queue "
+		    "(authorized_mailq_users)", (long)getuid());
 	o.size_limit = conf_size("message_size_limit");
 	spool_setup(conf_str("spool_directory"));
 

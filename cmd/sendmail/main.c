@@ -448,6 +448,10 @@ main(int argc, char **argv)
 	}
 	if (chdir(spool_dir()) < 0)
 		die(EX_TEMPFAIL, "cannot enter %s: %s", spool_dir(), strerror(errno));
+	/* Not into the reserve that lets queued mail move on (queue_minfree). */
+	if (spool_check_space(conf_size("queue_minfree"),
+	    conf_size("message_size_limit"), &err) < 0)
+		die(EX_TEMPFAIL, "cannot queue the message: %s", err.s);
 
 	if (spool_id_new(s.env.id, sizeof(s.env.id), &s.env.arrival, &s.env.arrival_usec) < 0)
 		die(EX_OSERR, "cannot make a queue ID");

@@ -44,8 +44,8 @@ MSG = (b"From: bench@example.org\nTo: %s\nSubject: benchmark\n\n" % RCPT.encode(
 def instance(home_mailbox=""):
     d = tempfile.mkdtemp(prefix="posthorn-bench.")
     os.chmod(d, 0o755)
-    os.makedirs(d + "/mail", mode=0o1777)
-    os.chmod(d + "/mail", 0o1777)
+    os.makedirs(d + "/mail", mode=0o755)
+    os.chmod(d + "/mail", 0o755)
     conf = d + "/posthorn.conf"
     with open(conf, "w") as f:
         f.write(f"spool_directory = {d}/spool\nmail_spool_directory = {d}/mail\n"

@@ -219,8 +219,7 @@ check "sendmail: the $debris hidden temporaries left by kills removed after the 
 # $D/tpl and copied into the worker's instance for each iteration.
 IDS="r1 r2 r3 r4 r5"
 mkworker() {	# mkworker DIR: an instance in DIR (config DIR/posthorn.conf)
-	mkdir -p "$1/mail"
-	chmod 1777 "$1/mail"
+	mail_dir "$1/mail"
 	sed -e "s|= $D/spool\$|= $1/spool|" -e "s|= $D/log\$|= $1/log|" \
 	    -e "s|= $D/mail\$|= $1/mail|" "$C" > "$1/posthorn.conf"
 }

@@ -26,12 +26,23 @@ expect_rc() {
 }
 finish() { exit $FAILED; }
 
+# mail_dir DIR: a mailbox directory as Debian's /var/mail (root:mail 2775)
+# when root, so that users' dot-locks go through the setgid helper; the
+# user's own otherwise. Never world-writable: runq warns about that.
+mail_dir() {
+	mkdir -p "$1"
+	if [ "$(id -u)" = 0 ] && getent group mail > /dev/null; then
+		chgrp mail "$1" && chmod 2775 "$1"
+	else
+		chmod 755 "$1"
+	fi
+}
+
 # new_instance [extra conf lines...]: a private instance in $D, config $C
 new_instance() {
 	D=$(mktemp -d /tmp/posthorn-t.XXXXXX)
 	chmod 755 "$D"
-	mkdir -p "$D/mail"
-	chmod 1777 "$D/mail"
+	mail_dir "$D/mail"
 	C=$D/posthorn.conf
 	cat > "$C" <<EOC
 spool_directory = $D/spool

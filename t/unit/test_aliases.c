@@ -334,6 +334,53 @@ START_TEST(test_split)
 }
 END_TEST
 
+/*
+ * split_file_cases - a user's file: each target's line, and errors that
+ * name the line but never quote the file's text.
+ */
+static const struct {
+	const char *name, *in, *want;	/* want: "target@line|..." or the error */
+	int count;
+} split_file_cases[] = {
+	{ "lines", "# c\nalice, bob\n\n  \\carol\n|cmd x\n", "alice@2|bob@2|\\carol@4||cmd x@5", 4 },
+	{ "crlf", "a\r\nb\r\n", "a@1|b@2", 2 },
+	{ "empty", "", "", 0 },
+	{ "bad target not quoted", "ok\nsecret words here\n",
+	    "line 2: white space", -1 },
+	{ "unclosed quote", "x\n\"secret\n", "line 2: unterminated quote", -1 },
+};
+
+/* test_split_file - aliases_split_file */
+START_TEST(test_split_file)
+{
+	struct str got = STR_INIT, err = STR_INIT;
+	char **v = NULL;
+	int *lines = NULL, i, n;
+
+	n = aliases_split_file(split_file_cases[_i].in, &v, &lines, &err);
+	ck_assert_msg(n == split_file_cases[_i].count, "%s: count %d (%s)",
+	    split_file_cases[_i].name, n, str_c(&err));
+	if (n < 0) {
+		ck_assert(v == NULL && lines == NULL);
+		ck_assert_msg(strncmp(str_c(&err), split_file_cases[_i].want,
+		    strlen(split_file_cases[_i].want)) == 0, "%s: got \"%s\"",
+		    split_file_cases[_i].name, str_c(&err));
+		ck_assert_msg(strstr(str_c(&err), "secret") == NULL,
+		    "%s: the error quotes the file: %s", split_file_cases[_i].name,
+		    str_c(&err));
+	} else {
+		for (i = 0; i < n; i++)
+			str_printf(&got, "%s%s@%d", i ? "|" : "", v[i], lines[i]);
+		ck_assert_msg(strcmp(str_c(&got), split_file_cases[_i].want) == 0,
+		    "%s: got \"%s\"", split_file_cases[_i].name, str_c(&got));
+		aliases_free(v);
+		free(lines);
+	}
+	str_free(&got);
+	str_free(&err);
+}
+END_TEST
+
 /* test_map_path - the alias_maps setting to a source path */
 START_TEST(test_map_path)
 {
@@ -587,6 +634,7 @@ aliases_suite(void)
 
 	tc = tcase_create("split");
 	tcase_add_checked_fixture(tc, quiet, NULL);
+	tcase_add_loop_test(tc, test_split_file, 0, (int)ARRAY_LEN(split_file_cases));
 	tcase_add_loop_test(tc, test_split, 0, (int)ARRAY_LEN(split_cases));
 	tcase_add_loop_test(tc, test_map_path, 0, (int)ARRAY_LEN(map_cases));
 	suite_add_tcase(s, tc);
