@@ -111,7 +111,6 @@ main(int argc, char **argv)
 		o.verbose = 1;
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
 	}
-	o.size_limit = conf_size("message_size_limit");
 	spool_setup(conf_str("spool_directory"));
 
 	if ((rc = mailq_print(stdout, &o, &err)) != 0)
