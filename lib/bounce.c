@@ -273,17 +273,23 @@ header_end(const char *msg, size_t len, struct hscan *h, int eof)
  * header section (when *headers_only is set, or set here because the
  * file is larger than BOUNCE_SIZE_LIMIT). Reads with pread, never past
  * the size fstat gave; a read error or a file shorter than that size is
- * an error.
+ * an error. A header section is read up to header_size_limit (default
+ * 102400, as Postfix) and cut at the last line end before it when it
+ * goes on longer: memory stays bounded whatever the message.
  */
 static int
 read_message(int fd, int *headers_only, struct str *out, struct str *err)
 {
+	long long cap = conf_size("header_size_limit");
+	const char *nl;
 	char buf[READ_CHUNK];
 	struct stat st;
-	struct hscan h = { 0, 0, 0 };
+	struct hscan h = { 0, 0, 0 }, cut = { 0, 0, 0 };
 	size_t want, end = (size_t)-1;
 	ssize_t n;
 
+	if (cap <= 0)
+		cap = 102400;
 	if (fstat(fd, &st) < 0) {
 		str_printf(err, "message file: fstat: %s", strerror(errno));
 		return -1;
@@ -314,6 +320,13 @@ read_message(int fd, int *headers_only, struct str *out, struct str *err)
 		if (*headers_only && (end = header_end(out->s, out->len, &h,
 		    (off_t)out->len == st.st_size)) != (size_t)-1)
 			break;
+		if (*headers_only && (long long)out->len >= cap) {
+			str_truncate(out, (size_t)cap);
+			nl = memrchr(out->s, '\n', out->len);
+			end = header_end(out->s, nl ? (size_t)(nl - out->s) + 1 : out->len,
+			    &cut, 1);
+			break;
+		}
 	}
 	if (*headers_only) {
 		if (end == (size_t)-1)
@@ -769,6 +782,8 @@ bounce_make(const struct envelope *env, int msg_fd, enum bounce_kind kind,
 	out_env->uid = (long)getuid();
 	out_env->ret = RET_DEFAULT;
 	out_env->size = (long long)out_msg->len;
+	out_env->body8bit = has_8bit(&ret);
+	out_env->smtputf8 = !util_is_ascii(env->sender);
 	env_add_rcpt(out_env, env->sender, NULL, NOTIFY_NEVER);
 	rc = 0;
 out:

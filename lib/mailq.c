@@ -44,9 +44,9 @@
  *	The maildrop (1730) cannot be listed with that privilege; it is read
  *	only when the caller's own rights allow (root, or the owner of a
  *	private instance), and its files are untrusted: opened with
- *	O_NOFOLLOW and O_NONBLOCK, regular files only, size-checked before
- *	they are read, parsed by spool_maildrop_parse. Whatever an entry
- *	holds is escaped on output.
+ *	O_NOFOLLOW and O_NONBLOCK, regular files only, and only their
+ *	envelope part is read, bounded, by spool_maildrop_read_env (never
+ *	the message). Whatever an entry holds is escaped on output.
  *
  *	Whether runq holds an entry is tested with F_OFD_GETLK, which takes
  *	no lock (spool_lock_held): mailq runs as the user, who can stop it
@@ -78,10 +78,6 @@
 #define SENDER_FORMAT	"%-11s %7lld %20.20s %s\n"
 
 #define EMPTY_ADDR	"MAILER-DAEMON"	/* Postfix's empty_address_recipient */
-
-/* what a maildrop entry may hold beyond its message (as runq's pickup) */
-#define MAILDROP_SLACK	(256LL * 1024 + (long long)SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 16))
-#define MAILDROP_NOLIMIT (1024LL * 1024 * 1024)	/* when message_size_limit is 0 */
 
 struct listing {
 	FILE		*fp;
@@ -441,22 +437,21 @@ show_queue(struct listing *l, const char *id)
 }
 
 /*
- * show_maildrop - list a maildrop entry (untrusted: see SECURITY). An
- * entry that is gone was picked up meanwhile; it is then looked for in
- * the queue, where our scan, made before, could not have seen it.
+ * show_maildrop - list a maildrop entry (untrusted: see SECURITY). Only
+ * its envelope part is read (spool_maildrop_read_env), never the
+ * message. An entry that is gone was picked up meanwhile; it is then
+ * looked for in the queue, where our scan, made before, could not have
+ * seen it.
  */
 static void
 show_maildrop(struct listing *l, const char *id)
 {
-	struct str path = STR_INIT, data = STR_INIT, err = STR_INIT;
+	struct str path = STR_INIT, err = STR_INIT;
 	struct envelope env;
 	struct stat st;
-	long long max;
-	size_t off;
-	int fd = -1, rc;
+	off_t off;
+	int fd = -1;
 
-	max = (l->opts->size_limit > 0 ? l->opts->size_limit : MAILDROP_NOLIMIT) +
-	    MAILDROP_SLACK;
 	spool_path(&path, "maildrop", id, NULL);
 	if ((fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT) {
@@ -474,13 +469,7 @@ show_maildrop(struct listing *l, const char *id)
 		str_printf(&err, "%s is not a plain file", path.s);
 		goto bad;
 	}
-	if ((long long)st.st_size > max) {
-		str_printf(&err, "%s is larger than %lld bytes", path.s, max);
-		goto bad;
-	}
-	if (spool_read_fd(fd, (size_t)max, &data, &err) < 0)
-		goto bad;
-	if ((rc = spool_maildrop_parse(data.s ? data.s : "", data.len, &env, &off, &err)) < 0)
+	if (spool_maildrop_read_env(fd, &env, &off, &err) < 0)
 		goto bad;
 	if (strcmp(env.id, id) != 0) {
 		str_printf(&err, "entry names queue ID %s", env.id);
@@ -496,7 +485,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	str_free(&path);
-	str_free(&data);
 	str_free(&err);
 }
 

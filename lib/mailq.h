@@ -24,7 +24,6 @@
 struct mailq_opts {
 	int		 json;		/* postqueue -j lines, not the listing */
 	int		 verbose;	/* notes on stderr (skipped maildrop...) */
-	long long	 size_limit;	/* message_size_limit: bounds maildrop reads */
 };
 
 int	 mailq_print(FILE *, const struct mailq_opts *, struct str *);

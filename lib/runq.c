@@ -130,10 +130,12 @@ pickup_all(void)
 {
 	struct str dir = STR_INIT, err = STR_INIT;
 	struct envelope env;
+	struct spool_batch batch;
 	char **ids;
 	size_t n, i;
 	int rc;
 
+	spool_batch_init(&batch);
 	spool_path(&dir, "maildrop", NULL, NULL);
 	if (spool_list_dir(dir.s, &ids, &n, &err) < 0) {
 		/* not readable by this user: someone else's job */
@@ -145,24 +147,22 @@ pickup_all(void)
 	}
 	for (i = 0; i < n; i++) {
 		str_reset(&err);
-		if (i % PICKUP_BATCH == 0) {
-			if (i > 0 && spool_batch_end(&err) < 0)
-				log_warning("pickup: %s", err.s);
-			spool_batch_begin();
-		}
-		rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &env, &err);
-		if (rc == SPOOL_SYSERR && spool_in_batch()) {
+		if (i > 0 && i % PICKUP_BATCH == 0 && spool_batch_end(&batch, &err) < 0)
+			log_warning("pickup: %s", err.s);
+		rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &batch,
+		    &env, &err);
+		if (rc == SPOOL_SYSERR) {
 			/*
 			 * Perhaps the file system is full: the batch still holds
 			 * the maildrop copies of what it queued. Make it durable
-			 * so they go, and try this entry once more on its own.
+			 * so they go, and try this entry once more.
 			 */
 			str_reset(&err);
-			if (spool_batch_end(&err) < 0)
+			if (spool_batch_end(&batch, &err) < 0)
 				log_warning("pickup: %s", err.s);
-			spool_batch_begin();
 			str_reset(&err);
-			rc = spool_pickup_one(ids[i], set.size_limit, set.hostname, &env, &err);
+			rc = spool_pickup_one(ids[i], set.size_limit, set.hostname,
+			    &batch, &env, &err);
 		}
 		switch (rc) {
 		case 0:
@@ -188,7 +188,7 @@ pickup_all(void)
 	}
 	/* the batch is made durable before its maildrop files go */
 	str_reset(&err);
-	if (n > 0 && spool_batch_end(&err) < 0)
+	if (n > 0 && spool_batch_end(&batch, &err) < 0)
 		log_warning("pickup: %s", err.s);
 	spool_list_free(ids, n);
 	str_free(&dir);
@@ -300,32 +300,19 @@ out:
 	str_free(&err);
 }
 
-/* read_all - the whole message file, for forwarding */
-static int
-read_all(int fd, struct str *out)
-{
-	char buf[65536];
-	off_t off = 0;
-	ssize_t n;
-
-	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
-		str_append(out, buf, (size_t)n);
-		off += n;
-	}
-	return n < 0 ? -1 : 0;
-}
-
 /*
  * forward - queue a new message to the remote addresses an alias or
  * .forward expanded to. Delivered-To: goes on top so that a loop back to
- * this host is caught.
+ * this host is caught. The message is copied from the queued one through
+ * a fixed buffer.
  */
 static int
 forward(struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
     struct str *err)
 {
 	struct envelope fe;
-	struct str msg = STR_INIT, pre = STR_INIT;
+	struct spool_writer w;
+	struct str pre = STR_INIT;
 	size_t i;
 	int rc = -1;
 
@@ -337,17 +324,25 @@ forward(struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
 	fe.sender = xstrdup(ctx->fwd_sender ? ctx->fwd_sender : env->sender);
 	fe.uid = env->uid;
 	fe.ret = env->ret;
+	fe.body8bit = env->body8bit;
+	fe.smtputf8 = env->smtputf8;
 	if (env->envid)
 		fe.envid = xstrdup(env->envid);
-	for (i = 0; i < ctx->nfwd; i++)
+	for (i = 0; i < ctx->nfwd; i++) {
 		env_add_rcpt(&fe, ctx->fwd[i], rcpt, 0);
-	if (read_all(ctx->msgfd, &msg) < 0) {
-		str_printf(err, "cannot read the message: %s", strerror(errno));
-		goto out;
+		if (!util_is_ascii(ctx->fwd[i]))
+			fe.smtputf8 = 1;
 	}
 	str_printf(&pre, "Delivered-To: %s\n", rcpt);
-	fe.size = (long long)(msg.len + pre.len);
-	if (spool_queue_commit(&fe, pre.s, pre.len, msg.s, msg.len, err) < 0)
+	if (!util_is_ascii(rcpt) || !util_is_ascii(fe.sender))
+		fe.smtputf8 = 1;
+	if (spool_queue_begin(fe.id, &w, err) != 0)
+		goto out;
+	if (spool_writer_write(&w, pre.s, pre.len, err) < 0 ||
+	    spool_writer_copy_fd(&w, ctx->msgfd, 0, -1, err) < 0)
+		goto out;
+	fe.size = w.size;
+	if (spool_queue_finish(&w, &fe, NULL, err) < 0)
 		goto out;
 	log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
 	    fe.id, fe.sender, fe.size, fe.nrcpt);
@@ -356,7 +351,6 @@ forward(struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
 	rc = 0;
 out:
 	env_free(&fe);
-	str_free(&msg);
 	str_free(&pre);
 	return rc;
 }

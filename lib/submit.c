@@ -2,8 +2,10 @@
  * submit - turn what a program hands to sendmail into an envelope and a
  * message ready for the maildrop
  *
- * See submit.h. The outcome of each kind of bad input is part of the
- * interface and documented in sendmail(8):
+ * See submit.h. Input is filtered by filter.c; the header section is
+ * collected and fixed up here, and the body streamed to the maildrop by
+ * submit_store (submit_store.c). The outcome of each kind of bad input is
+ * part of the interface and documented in sendmail(8):
  *   NUL byte                 EX_DATAERR, nothing queued
  *   over message_size_limit  EX_DATAERR, nothing queued
  *   header section over header_size_limit (never ends)  EX_DATAERR
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "filter.h"
 #include "header.h"
 #include "submit.h"
 #include "util.h"
@@ -43,105 +46,6 @@ submit_free(struct submit *s)
 {
 	env_free(&s->env);
 	str_free(&s->msg);
-}
-
-/*
- * submit_read - read the message. Line ends are normalised to LF as the
- * data streams through, so that a CR at the end of one read and the LF at
- * the start of the next are still seen as one CRLF.
- */
-int
-submit_read(struct submit *s, int fd, long long limit, struct str *out,
-    struct str *err)
-{
-	char buf[65536];
-	ssize_t n, i;
-	int bol = 1, pending_cr = 0, first_line = 1, skip_line = 0;
-	size_t line_start = 0;
-
-	str_reset(out);
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			str_printf(err, "error reading the message: %s", strerror(errno));
-			return EX_IOERR;
-		}
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++) {
-			char c = buf[i];
-
-			if (c == '\0') {
-				str_printf(err, "message contains a NUL byte (binary data must be MIME-encoded)");
-				return EX_DATAERR;
-			}
-			if (bol && !pending_cr) {
-				line_start = out->len;
-				bol = 0;
-			}
-			if (pending_cr) {
-				pending_cr = 0;
-				if (c != '\n')
-					str_appendc(out, '\r');	/* lone CR: keep */
-			}
-			if (c == '\r') {
-				if (bol) {
-					line_start = out->len;
-					bol = 0;
-				}
-				pending_cr = 1;
-				continue;
-			}
-			str_appendc(out, c);
-			if (c != '\n')
-				continue;
-			bol = 1;
-			/* a whole line is at line_start .. out->len */
-			if (first_line) {
-				first_line = 0;
-				if (out->len - line_start >= 5 &&
-				    memcmp(out->s + line_start, "From ", 5) == 0)
-					skip_line = 1;
-			}
-			if (skip_line) {
-				str_truncate(out, line_start);
-				skip_line = 0;
-				continue;
-			}
-			if (!s->ignore_dots && out->len - line_start == 2 &&
-			    out->s[line_start] == '.') {
-				str_truncate(out, line_start);
-				return 0;
-			}
-			if (limit > 0 && (long long)out->len > limit) {
-				str_printf(err, "message exceeds message_size_limit (%lld bytes)", limit);
-				return EX_DATAERR;
-			}
-		}
-		if (limit > 0 && (long long)out->len > limit) {
-			str_printf(err, "message exceeds message_size_limit (%lld bytes)", limit);
-			return EX_DATAERR;
-		}
-	}
-	if (pending_cr)
-		str_appendc(out, '\r');
-	/* a last line without LF: a lone "." still ends, otherwise add LF */
-	if (!bol) {
-		if (!s->ignore_dots && out->len - line_start == 1 && out->s[line_start] == '.')
-			str_truncate(out, line_start);
-		else if (first_line && out->len - line_start >= 5 &&
-		    memcmp(out->s + line_start, "From ", 5) == 0)
-			str_truncate(out, line_start);
-		else
-			str_appendc(out, '\n');
-	}
-	if (limit > 0 && (long long)out->len > limit) {
-		str_printf(err, "message exceeds message_size_limit (%lld bytes)", limit);
-		return EX_DATAERR;
-	}
-	return 0;
 }
 
 /* submit_parse_notify - the -N argument: never, or success,failure,delay */

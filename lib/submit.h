@@ -2,10 +2,12 @@
  * submit - turn what a program hands to sendmail into an envelope and a
  * message ready for the maildrop
  *
- * submit_read() reads the message from a descriptor: CRLF and LF line
- * ends both become LF, a lone "." line ends input unless ignore_dots, a
- * leading mbox "From " line is skipped. submit_prepare() parses the
- * header section, extracts recipients (-t), drops Bcc, Resent-Bcc,
+ * submit_store() reads the message from a descriptor through the input
+ * filter (filter.h: CRLF and LF line ends both become LF, a lone "." line
+ * ends input unless ignore_dots, a leading mbox "From " line is skipped),
+ * holds the header section in memory up to header_limit, fixes it up with
+ * submit_prepare(), and streams the body into a new maildrop entry, which
+ * it commits. submit_prepare() parses the header section, extracts recipients (-t), drops Bcc, Resent-Bcc,
  * Return-Path and Content-Length, qualifies and masquerades addresses,
  * converts IDN domains of envelope addresses, and adds From:, Date: and
  * Message-ID: when they are missing.
@@ -13,7 +15,9 @@
  * Both return 0, or a sysexits code with the reason in err:
  * EX_DATAERR for a bad message (NUL byte, too large, endless header
  * section, bad address), EX_USAGE for no recipients or bad options,
- * EX_TEMPFAIL / EX_IOERR for read errors.
+ * EX_IOERR for read errors, EX_TEMPFAIL when the maildrop entry cannot
+ * be written (the reason starts "cannot queue the message: "). Nothing is
+ * left in the maildrop unless submit_store returns 0.
  */
 #ifndef PH_SUBMIT_H
 #define PH_SUBMIT_H
@@ -51,7 +55,7 @@ struct submit {
 
 void	 submit_init(struct submit *);
 void	 submit_free(struct submit *);
-int	 submit_read(struct submit *, int, long long, struct str *, struct str *);
+int	 submit_store(struct submit *, int, long long, struct str *);
 int	 submit_prepare(struct submit *, const char *, size_t, struct str *);
 int	 submit_parse_notify(const char *, int *);
 int	 submit_sender(struct submit *, const char *, struct str *, struct str *);

@@ -320,3 +320,13 @@ util_rfc5322_date(char *buf, size_t size, time_t t)
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
 	    off / 60, off % 60);
 }
+
+/* util_is_ascii - is the string plain ASCII (no byte over 127)? */
+int
+util_is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 128)
+			return 0;
+	return 1;
+}

@@ -36,6 +36,7 @@ int	 util_write_all(int, const void *, size_t);
 int	 util_fsync_dir(const char *);
 char	*util_lowercase(char *);
 int	 util_has_ctl(const char *, size_t);
+int	 util_is_ascii(const char *);
 int	 util_mkdir_p(const char *, mode_t);
 
 #endif

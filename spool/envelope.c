@@ -2,9 +2,11 @@
  * envelope - the envelope record format shared by maildrop and queue files
  *
  * An envelope is a sequence of LF-terminated records, each a one-letter
- * type followed by its value:
+ * type followed by its value. Numbers are decimal, 64-bit (times in
+ * seconds since the epoch, so they go past 2038; sizes past 2 GiB):
  *
- *   V1                 format version (first record)
+ *   V2                 format version (first record); V1 files (the
+ *                      same records, without B and Y) are still read
  *   I<id>              queue ID
  *   T<sec> <usec>      arrival time
  *   S<sender>          envelope sender; empty for the null sender <>
@@ -13,7 +15,16 @@
  *                      pickup trusts the file owner instead)
  *   N<ret>             DSN RET: 0 default, 1 FULL, 2 HDRS
  *   E<envid>           DSN ENVID (optional)
- *   Z<size>            message size in bytes
+ *   Z<size>            message size in bytes; written with 19 digits
+ *                      (zero-padded) so that sendmail can fill it in
+ *                      once the message is written (maildrop.c)
+ *   B<7|8>             8: the body has bytes over 127 (needs 8BITMIME)
+ *   Y<0|1>             1: the header section or an envelope address is
+ *                      not ASCII (needs SMTPUTF8); B and Y are recorded
+ *                      as the message is written, carried from maildrop
+ *                      to queue entry, so an SMTP client needs no second
+ *                      pass over the message. Z, B and Y are always
+ *                      written together, in that order
  *   A<attempts>        delivery attempts so far
  *   W<time>            next attempt, seconds since the epoch
  *   L<time>            last attempt
@@ -30,6 +41,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +49,9 @@
 #include "util.h"
 
 #define ENV_LINE_MAX	4096
+#define TIME_MAX	253402300799LL	/* 9999-12-31 23:59:59 UTC */
+#define SIZE_MAX_LL	0x7fffffffffffffffLL
+#define UID_MAX_LL	0xfffffffeLL	/* uid_t; (uid_t)-1 is no uid */
 
 /* env_init - an empty envelope */
 void
@@ -164,7 +179,7 @@ env_format(const struct envelope *env, struct str *out)
 {
 	size_t i;
 
-	str_printf(out, "V1\nI%s\nT%lld %ld\nS%s\n", env->id,
+	str_printf(out, "V2\nI%s\nT%lld %ld\nS%s\n", env->id,
 	    (long long)env->arrival, env->arrival_usec, env->sender ? env->sender : "");
 	if (env->fullname)
 		put_text(out, 'F', env->fullname);
@@ -175,8 +190,10 @@ env_format(const struct envelope *env, struct str *out)
 	str_printf(out, "N%d\n", env->ret);
 	if (env->envid)
 		put_text(out, 'E', env->envid);
-	str_printf(out, "Z%lld\nA%d\nW%lld\nL%lld\nD%d\n", env->size,
-	    env->attempts, (long long)env->next_attempt,
+	/* fixed width, Z B Y together: see maildrop.c */
+	str_printf(out, "Z%019lld\nB%c\nY%c\n", env->size < 0 ? 0 : env->size,
+	    env->body8bit ? '8' : '7', env->smtputf8 ? '1' : '0');
+	str_printf(out, "A%d\nW%lld\nL%lld\nD%d\n", env->attempts, (long long)env->next_attempt,
 	    (long long)env->last_attempt, env->warned ? 1 : 0);
 	for (i = 0; i < env->nrcpt; i++) {
 		const struct rcpt *r = &env->rcpt[i];
@@ -187,13 +204,18 @@ env_format(const struct envelope *env, struct str *out)
 	}
 }
 
-/* parse_time - a non-negative number of seconds */
+/* parse_num - a decimal number from 0 to max, 64-bit */
 static int
 parse_num(const char *s, long long max, long long *out)
 {
-	long v;
+	char *end;
+	long long v;
 
-	if (util_parse_long(s, 0, (long)max, &v) < 0)
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -301,8 +323,8 @@ env_parse(const char *buf, size_t len, struct envelope *env, size_t *used,
 		memcpy(line, buf + pos, n);
 		line[n] = '\0';
 		pos += n + 1;
-		if (!seen_v && strcmp(line, "V1") != 0) {
-			str_printf(err, "not an envelope (no V1 record)");
+		if (!seen_v && strcmp(line, "V1") != 0 && strcmp(line, "V2") != 0) {
+			str_printf(err, "not an envelope (no V1 or V2 record)");
 			goto bad;
 		}
 		switch (line[0]) {
@@ -326,7 +348,7 @@ env_parse(const char *buf, size_t len, struct envelope *env, size_t *used,
 			if (sp == NULL)
 				goto badrec;
 			*sp = '\0';
-			if (parse_num(line + 1, 0x7fffffffL, &num) < 0 ||
+			if (parse_num(line + 1, TIME_MAX, &num) < 0 ||
 			    parse_num(sp + 1, 999999, &usec) < 0)
 				goto badrec;
 			env->arrival = (time_t)num;
@@ -344,7 +366,7 @@ env_parse(const char *buf, size_t len, struct envelope *env, size_t *used,
 				goto bad;
 			break;
 		case 'U':
-			if (parse_num(line + 1, 0x7fffffffL, &num) < 0)
+			if (parse_num(line + 1, UID_MAX_LL, &num) < 0)
 				goto badrec;
 			env->uid = (long)num;
 			break;
@@ -358,9 +380,19 @@ env_parse(const char *buf, size_t len, struct envelope *env, size_t *used,
 				goto bad;
 			break;
 		case 'Z':
-			if (parse_num(line + 1, 0x7fffffffL, &num) < 0)
+			if (parse_num(line + 1, SIZE_MAX_LL, &num) < 0)
 				goto badrec;
 			env->size = num;
+			break;
+		case 'B':
+			if (strcmp(line + 1, "7") != 0 && strcmp(line + 1, "8") != 0)
+				goto badrec;
+			env->body8bit = line[1] == '8';
+			break;
+		case 'Y':
+			if (parse_num(line + 1, 1, &num) < 0)
+				goto badrec;
+			env->smtputf8 = (int)num;
 			break;
 		case 'A':
 			if (parse_num(line + 1, 1000000, &num) < 0)
@@ -368,12 +400,12 @@ env_parse(const char *buf, size_t len, struct envelope *env, size_t *used,
 			env->attempts = (int)num;
 			break;
 		case 'W':
-			if (parse_num(line + 1, 0x7fffffffL, &num) < 0)
+			if (parse_num(line + 1, TIME_MAX, &num) < 0)
 				goto badrec;
 			env->next_attempt = (time_t)num;
 			break;
 		case 'L':
-			if (parse_num(line + 1, 0x7fffffffL, &num) < 0)
+			if (parse_num(line + 1, TIME_MAX, &num) < 0)
 				goto badrec;
 			env->last_attempt = (time_t)num;
 			break;

@@ -1,41 +1,128 @@
 /*
  * maildrop - submission entries: envelope records, "M", the message
  *
- * sendmail writes an entry with spool_maildrop_write; runq's pickup reads
- * it back with spool_maildrop_parse as untrusted input: the records are
- * bounded and checked (see envelope.c), the message size must match the Z
- * record exactly, so a truncated or padded file is refused, and the queue
- * ID record must name the file.
+ * An entry is one file, maildrop/ID, mode 0444:
+ *
+ *   V2 ... Z<19 digits> B<7|8> Y<0|1> R... M      envelope (envelope.c)
+ *   the message, exactly Z bytes, LF line ends
+ *
+ * sendmail writes it as it reads its input: spool_maildrop_begin writes
+ * the envelope with a zero size and 7-bit, ASCII flags; the header
+ * section and the body stream after it; spool_maildrop_commit then
+ * overwrites the fixed-width Z, B and Y records in place (pwrite; env_format
+ * always writes them with the same width, one after the other) before
+ * the commit's fsync. A crash before the commit leaves only a hidden
+ * temporary, which runq removes.
+ *
+ * runq's pickup and mailq read back only the envelope part with
+ * spool_maildrop_read_env, as untrusted input: the records are bounded
+ * and checked (see envelope.c), the message size must match the Z record
+ * and the file's size exactly, so a truncated or padded file is refused,
+ * and the queue ID record must name the file. spool_maildrop_parse does
+ * the same checks on an entry held in memory (tests, fuzzing).
  *
  * SECURITY: the maildrop is writable by group phdrop, so any local user
  * can put any bytes here. Nothing in an entry is trusted for privilege:
- * the submitting uid is the file's owner (pickup), not the U record.
+ * the submitting uid is the file's owner (pickup), not the U record. The
+ * B and Y records are the submitter's word about its own message.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spool.h"
 #include "util.h"
 
-/* spool_maildrop_write - commit a submission into the maildrop */
+/* the most an envelope part may hold: many recipients, each at most a record */
+#define MAILDROP_ENV_MAX	(64 * 1024 + (size_t)SPOOL_RCPT_MAX * (SPOOL_ADDR_MAX + 64))
+#define READ_CHUNK		16384
+
+/* size_records - the fixed-width Z, B and Y records of env */
+static void
+size_records(const struct envelope *env, struct str *out)
+{
+	str_printf(out, "Z%019lld\nB%c\nY%c\n", env->size,
+	    env->body8bit ? '8' : '7', env->smtputf8 ? '1' : '0');
+}
+
+/*
+ * spool_maildrop_begin - create the entry's temporary and write the
+ * envelope. *zoff gets the offset of the Z record, *msgoff that of the
+ * message, which the caller writes next with spool_writer_write.
+ */
 int
-spool_maildrop_write(const struct envelope *env, const struct str *msg,
-    struct str *err)
+spool_maildrop_begin(struct spool_writer *w, const struct envelope *env,
+    off_t *zoff, off_t *msgoff, struct str *err)
 {
 	struct str head = STR_INIT, dir = STR_INIT;
-	int rc;
+	const char *z;
+	int rc = -1;
 
 	env_format(env, &head);
 	str_appends(&head, "M\n");
+	/* every record is one line, so the first "\nZ" starts the Z record */
+	if ((z = strstr(head.s, "\nZ")) == NULL) {
+		str_printf(err, "envelope without a size record");
+		goto out;
+	}
+	*zoff = (off_t)(z + 1 - head.s);
 	spool_path(&dir, "maildrop", NULL, NULL);
 	/* 0444, as Postfix's postdrop: the directory keeps others out */
-	rc = spool_write_file(dir.s, env->id, head.s, head.len, msg->s, msg->len,
-	    0444, NULL, err);
+	if (spool_writer_open(w, dir.s, env->id, 0444, err) < 0 ||
+	    spool_writer_write(w, head.s, head.len, err) < 0)
+		goto out;
+	*msgoff = (off_t)head.len;
+	rc = 0;
+out:
 	str_free(&head);
 	str_free(&dir);
 	return rc;
+}
+
+/*
+ * spool_maildrop_commit - fill in the size (everything written after
+ * msgoff) and the B and Y records of env, then commit the entry.
+ */
+int
+spool_maildrop_commit(struct spool_writer *w, struct envelope *env, off_t zoff,
+    off_t msgoff, struct str *err)
+{
+	struct str rec = STR_INIT;
+	int rc;
+
+	env->size = w->size - (long long)msgoff;
+	size_records(env, &rec);
+	rc = spool_writer_pwrite(w, rec.s, rec.len, zoff, err);
+	str_free(&rec);
+	if (rc < 0)
+		return -1;
+	return spool_writer_commit(w, 0, NULL, err);
+}
+
+/* check_entry - what both readers check once the envelope is parsed */
+static int
+check_entry(const char *buf, size_t used, struct envelope *env,
+    long long msglen, struct str *err)
+{
+	if (used < 2 || buf[used - 2] != 'M') {
+		str_printf(err, "maildrop entry without a message");
+		return SPOOL_BAD;
+	}
+	if (env->id[0] == '\0') {
+		str_printf(err, "maildrop entry without a queue ID");
+		return SPOOL_BAD;
+	}
+	if (env->size < 0 || env->size != msglen) {
+		str_printf(err, "message size %lld does not match the envelope's %lld",
+		    msglen, env->size);
+		return SPOOL_BAD;
+	}
+	return 0;
 }
 
 /*
@@ -50,22 +137,79 @@ spool_maildrop_parse(const char *buf, size_t len, struct envelope *env,
 
 	if (env_parse(buf, len, env, &used, err) < 0)
 		return SPOOL_BAD;
-	if (used < 2 || buf[used - 2] != 'M') {
-		str_printf(err, "maildrop entry without a message");
-		goto bad;
-	}
-	if (env->id[0] == '\0') {
-		str_printf(err, "maildrop entry without a queue ID");
-		goto bad;
-	}
-	if (env->size < 0 || (unsigned long long)env->size != (unsigned long long)(len - used)) {
-		str_printf(err, "message size %zu does not match the envelope's %lld",
-		    len - used, env->size);
-		goto bad;
+	if (check_entry(buf, used, env, (long long)(len - used), err) < 0) {
+		env_free(env);
+		return SPOOL_BAD;
 	}
 	*msg_off = used;
 	return 0;
-bad:
-	env_free(env);
-	return SPOOL_BAD;
+}
+
+/*
+ * spool_maildrop_read_env - read and check the envelope of the entry open
+ * on fd (from its start, with pread), never its message: at most
+ * MAILDROP_ENV_MAX bytes are read, up to the "M" record. *msg_off gets
+ * the offset of the message; its size (env->size) matches the file's.
+ * Returns 0, SPOOL_BAD or SPOOL_SYSERR.
+ */
+int
+spool_maildrop_read_env(int fd, struct envelope *env, off_t *msg_off,
+    struct str *err)
+{
+	struct str data = STR_INIT;
+	struct stat st;
+	size_t used = 0, end = 0, from;
+	const char *m;
+	ssize_t n;
+	int rc = SPOOL_BAD;
+
+	env_init(env);
+	if (fstat(fd, &st) < 0) {
+		str_printf(err, "fstat: %s", strerror(errno));
+		return SPOOL_SYSERR;
+	}
+	/* find the end of the "M" record: "\nM\n" (no record holds an LF) */
+	while (end == 0) {
+		if (data.len >= MAILDROP_ENV_MAX) {
+			str_printf(err, "envelope longer than %zu bytes", MAILDROP_ENV_MAX);
+			goto out;
+		}
+		str_reserve(&data, READ_CHUNK);
+		n = pread(fd, data.s + data.len, READ_CHUNK, (off_t)data.len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			str_printf(err, "read: %s", strerror(errno));
+			rc = SPOOL_SYSERR;
+			goto out;
+		}
+		if (n == 0) {
+			str_printf(err, "envelope ends early (truncated file)");
+			goto out;
+		}
+		from = data.len > 2 ? data.len - 2 : 0;
+		data.len += (size_t)n;
+		data.s[data.len] = '\0';
+		for (; from + 3 <= data.len; from = (size_t)(m - data.s) + 1) {
+			if ((m = memchr(data.s + from, '\n', data.len - from)) == NULL ||
+			    (size_t)(m - data.s) + 3 > data.len)
+				break;
+			if (m[1] == 'M' && m[2] == '\n') {
+				end = (size_t)(m - data.s) + 3;
+				break;
+			}
+		}
+	}
+	if (env_parse(data.s, end, env, &used, err) < 0)
+		goto out;
+	if (check_entry(data.s, used, env, (long long)st.st_size - (long long)used,
+	    err) < 0) {
+		env_free(env);
+		goto out;
+	}
+	*msg_off = (off_t)used;
+	rc = 0;
+out:
+	str_free(&data);
+	return rc;
 }

@@ -82,48 +82,77 @@ entry_complete(const char *id)
 }
 
 /*
- * spool_queue_commit - write a new queue entry: ID.msg (pre then msg), then
- * ID.env. If a whole ID.env exists already the entry was committed by an
- * earlier run that died before it could clean up, and nothing is written;
- * a torn one (a crash inside a batch) is written again.
+ * spool_queue_begin - start a new queue entry: w is opened on the
+ * temporary of queue/H/ID.msg, for the caller to write the message into
+ * (Received: or Delivered-To: line first, then the message, copied
+ * through a fixed buffer) and then to call spool_queue_finish. Returns
+ * 0, -1 with the reason in err, or SPOOL_DONE (w is not open) when a
+ * whole entry exists already: committed by an earlier run that died
+ * before it could clean up. A torn one (a crash inside a batch) is
+ * removed and written again.
  */
 int
-spool_queue_commit(const struct envelope *env, const void *pre, size_t prelen,
-    const void *msg, size_t msglen, struct str *err)
+spool_queue_begin(const char *id, struct spool_writer *w, struct str *err)
 {
-	struct str dir = STR_INIT, path = STR_INIT, name = STR_INIT, text = STR_INIT;
+	struct str dir = STR_INIT, path = STR_INIT, name = STR_INIT;
 	struct stat st;
 	int rc = -1;
 
 	/* an invalid ID would make the path the queue directory itself */
-	if (spool_path(&path, "queue", env->id, ".env") < 0) {
+	if (spool_path(&path, "queue", id, ".env") < 0) {
 		str_printf(err, "invalid queue ID");
 		goto out;
 	}
 	if (lstat(path.s, &st) == 0) {
-		/*
-		 * Committed by an earlier run that died before it removed the
-		 * maildrop file. If a crash in a batch left it torn (see
-		 * spool_batch_end), write it again.
-		 */
-		if (entry_complete(env->id)) {
-			rc = 0;
+		if (entry_complete(id)) {
+			rc = SPOOL_DONE;
 			goto out;
 		}
 		(void)unlink(path.s);
 	}
-	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
-	str_printf(&name, "%s.msg", env->id);
-	/* no directory fsync yet: the envelope's commit below does it */
-	if (spool_write_file2(dir.s, name.s, pre, prelen, msg, msglen, 0600,
-	    NULL, 0, err) < 0)
+	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(id));
+	str_printf(&name, "%s.msg", id);
+	if (spool_writer_open(w, dir.s, name.s, 0600, err) < 0)
 		goto out;
+	rc = 0;
+out:
+	str_free(&dir);
+	str_free(&path);
+	str_free(&name);
+	return rc;
+}
+
+/*
+ * spool_queue_finish - commit the message file w (from spool_queue_begin),
+ * then write and commit ID.env, the entry's commit point. env->size must
+ * be what was written. With a batch nothing is synced here (see
+ * spool_batch_end); without one the message file is fsynced and the
+ * envelope's commit fsyncs the directory for both. On failure neither
+ * file is left.
+ */
+int
+spool_queue_finish(struct spool_writer *w, const struct envelope *env,
+    struct spool_batch *batch, struct str *err)
+{
+	struct str dir = STR_INIT, path = STR_INIT, name = STR_INIT, text = STR_INIT;
+	int rc = -1;
+
+	if (w->size != env->size) {
+		str_printf(err, "%s: wrote %lld bytes for a message of %lld",
+		    env->id, w->size, env->size);
+		spool_writer_abort(w);
+		goto out;
+	}
+	if (spool_writer_commit(w, batch ? SPOOL_NOSYNC : SPOOL_NODIRSYNC,
+	    NULL, err) < 0)
+		goto out;
+	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
+	str_printf(&name, "%s.env", env->id);
 	env_format(env, &text);
 	str_appends(&text, ".\n");
-	str_reset(&name);
-	str_printf(&name, "%s.env", env->id);
-	if (spool_write_file(dir.s, name.s, text.s, text.len, NULL, 0, 0640,
-	    NULL, err) < 0) {
+	if (spool_writer_open(w, dir.s, name.s, 0640, err) < 0 ||
+	    spool_writer_write(w, text.s, text.len, err) < 0 ||
+	    spool_writer_commit(w, batch ? SPOOL_NOSYNC : 0, NULL, err) < 0) {
 		spool_path(&path, "queue", env->id, ".msg");
 		(void)unlink(path.s);
 		goto out;
@@ -135,6 +164,26 @@ out:
 	str_free(&name);
 	str_free(&text);
 	return rc;
+}
+
+/*
+ * spool_queue_commit - a new queue entry from a message held in memory
+ * (pre, then msg): a notice, whose size is bounded. A whole entry that
+ * exists already is left as it is.
+ */
+int
+spool_queue_commit(const struct envelope *env, const void *pre, size_t prelen,
+    const void *msg, size_t msglen, struct str *err)
+{
+	struct spool_writer w;
+	int rc;
+
+	if ((rc = spool_queue_begin(env->id, &w, err)) != 0)
+		return rc == SPOOL_DONE ? 0 : -1;
+	if (spool_writer_write(&w, pre, prelen, err) < 0 ||
+	    spool_writer_write(&w, msg, msglen, err) < 0)
+		return -1;
+	return spool_queue_finish(&w, env, NULL, err);
 }
 
 /*
@@ -328,20 +377,25 @@ spool_move_corrupt(const char *where, const char *id, struct str *err)
  * spool_pickup_one - move one maildrop entry into the queue.
  *
  * The file is untrusted: opened without following links, it must be a
- * regular file no larger than the limit, parse cleanly, and carry its own
- * name as queue ID. The submitting uid is the file's owner. A Received:
- * line naming that uid goes in front of the message. Returns 0 (the entry
- * is queued and the maildrop file removed; env is filled in), SPOOL_GONE,
- * SPOOL_BAD (caller moves the file to corrupt/), or SPOOL_SYSERR.
+ * regular file, its envelope part (read alone, bounded) must parse
+ * cleanly, carry its own name as queue ID and a size that matches the
+ * file's. The submitting uid is the file's owner. A Received: line naming
+ * that uid goes in front of the message, which is copied into the queue
+ * entry through a fixed buffer. With a batch, the commits are not synced
+ * and the maildrop file's removal waits for spool_batch_end. Returns 0
+ * (the entry is queued and the maildrop file removed or due for removal;
+ * env is filled in), SPOOL_GONE, SPOOL_BUSY, SPOOL_BAD (caller moves the
+ * file to corrupt/), or SPOOL_SYSERR.
  */
 int
 spool_pickup_one(const char *id, long long max, const char *hostname,
-    struct envelope *env, struct str *err)
+    struct spool_batch *batch, struct envelope *env, struct str *err)
 {
-	struct str path = STR_INIT, data = STR_INIT, rcvd = STR_INIT, dir = STR_INIT;
+	struct str path = STR_INIT, rcvd = STR_INIT;
+	struct spool_writer w;
 	struct stat st;
 	char date[64];
-	size_t off;
+	off_t off;
 	int fd = -1, rc;
 
 	if (spool_path(&path, "maildrop", id, NULL) < 0) {
@@ -375,11 +429,7 @@ spool_pickup_one(const char *id, long long max, const char *hostname,
 		rc = SPOOL_GONE;
 		goto out;
 	}
-	/* max 0 is "no limit" (message_size_limit = 0): sendmail took it */
-	if ((rc = spool_read_fd(fd, max <= 0 ? SIZE_MAX : (size_t)max + 256 * 1024 +
-	    SPOOL_RCPT_MAX * (size_t)(SPOOL_ADDR_MAX + 16), &data, err)) < 0)
-		goto out;
-	if ((rc = spool_maildrop_parse(data.s ? data.s : "", data.len, env, &off, err)) < 0)
+	if ((rc = spool_maildrop_read_env(fd, env, &off, err)) < 0)
 		goto out;
 	if (strcmp(env->id, id) != 0) {
 		str_printf(err, "entry names queue ID %s", env->id);
@@ -387,6 +437,7 @@ spool_pickup_one(const char *id, long long max, const char *hostname,
 		rc = SPOOL_BAD;
 		goto out;
 	}
+	/* max 0 is "no limit" (message_size_limit = 0): sendmail took it */
 	if (max > 0 && env->size > max) {
 		str_printf(err, "message of %lld bytes exceeds message_size_limit", env->size);
 		env_free(env);
@@ -397,10 +448,20 @@ spool_pickup_one(const char *id, long long max, const char *hostname,
 	util_rfc5322_date(date, sizeof(date), env->arrival);
 	str_printf(&rcvd, "Received: by %s (posthorn, from userid %ld)\n\tid %s; %s\n",
 	    hostname, env->uid, env->id, date);
-	env->size += (long long)rcvd.len;
 	env->next_attempt = 0;
-	if (spool_queue_commit(env, rcvd.s, rcvd.len, data.s + off,
-	    data.len - off, err) < 0) {
+	rc = spool_queue_begin(env->id, &w, err);
+	if (rc == 0) {
+		if (spool_writer_write(&w, rcvd.s, rcvd.len, err) < 0 ||
+		    spool_writer_copy_fd(&w, fd, off, env->size, err) < 0)
+			rc = -1;
+		env->size += (long long)rcvd.len;
+		if (rc == 0)
+			rc = spool_queue_finish(&w, env, batch, err);
+	} else if (rc == SPOOL_DONE) {
+		env->size += (long long)rcvd.len;
+		rc = 0;
+	}
+	if (rc < 0) {
 		env_free(env);
 		rc = SPOOL_SYSERR;
 		goto out;
@@ -408,8 +469,8 @@ spool_pickup_one(const char *id, long long max, const char *hostname,
 	/* Queued: the maildrop copy goes (in a batch, once the batch is
 	 * durable). A crash before that means a second pickup, which finds
 	 * ID.env and only removes the file. */
-	if (spool_in_batch())
-		spool_batch_unlink(path.s);
+	if (batch)
+		spool_batch_unlink(batch, path.s);
 	else if (unlink(path.s) < 0 && errno != ENOENT)
 		str_printf(err, "unlink %s: %s", path.s, strerror(errno));
 	rc = 0;
@@ -417,8 +478,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	str_free(&path);
-	str_free(&data);
 	str_free(&rcvd);
-	str_free(&dir);
 	return rc;
 }

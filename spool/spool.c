@@ -7,10 +7,8 @@
  * same microsecond, and the counter separates IDs within one process), and
  * look like Postfix's queue IDs to log and mailq parsers ([0-9A-F]+).
  *
- * SECURITY: spool_write_file is how sendmail, running setgid phdrop, puts
- * data into the maildrop. It creates with O_EXCL | O_NOFOLLOW under a
- * hidden temporary name, so it can neither follow a planted link nor
- * overwrite an existing entry, and it removes what it wrote on any failure.
+ * Files are written and committed by the streaming writer (writer.c);
+ * spool_write_file is its shorthand for data held in memory.
  */
 #include "config.h"
 
@@ -34,9 +32,6 @@
 
 static char *spool_top;
 static uid_t file_uid = (uid_t)-1;
-static int batch_mode;		/* spool_batch_begin: fsyncs are owed */
-static char **batch_unlink;	/* removals that wait for the batch's sync */
-static size_t batch_n;
 static gid_t file_gid = (gid_t)-1;
 
 /*
@@ -116,6 +111,14 @@ spool_check_space(long long minfree, long long size_limit, struct str *err)
 	    "%lld reserved (queue_minfree, 1.5 x message_size_limit)",
 	    spool_dir(), avail, reserve);
 	return -1;
+}
+
+/* spool_get_owner - the owner set with spool_set_owner, or -1 */
+void
+spool_get_owner(uid_t *uid, gid_t *gid)
+{
+	*uid = file_uid;
+	*gid = file_gid;
 }
 
 /* spool_setup - remember where the spool is */
@@ -277,144 +280,68 @@ spool_check_tree(struct str *err)
 }
 
 /*
- * spool_write_file - the commit: write head and body under a hidden
- * temporary name, fsync, rename to name, fsync the directory.
- *
- * When lockfd is not NULL the new file is locked (spool_lock) before the rename and
- * its descriptor returned there, so that the entry is never visible
- * unlocked (see queue.c). A directory that cannot be opened for reading
- * (the maildrop seen by setgid sendmail) is made durable with syncfs().
- * On failure nothing is left under either name.
+ * spool_write_file - write head and body as one new file and commit it
+ * (writer.c): a hidden temporary, fsync, rename to name, fsync the
+ * directory. When lockfd is not NULL the new file is locked (spool_lock) before the
+ * rename and its descriptor returned there. On failure nothing is left
+ * under either name.
  */
 int
 spool_write_file(const char *dir, const char *name, const void *head,
     size_t hlen, const void *body, size_t blen, mode_t mode, int *lockfd,
     struct str *err)
 {
-	return spool_write_file2(dir, name, head, hlen, body, blen, mode, lockfd,
-	    1, err);
-}
+	struct spool_writer w;
 
-/*
- * spool_write_file2 - spool_write_file, optionally without the directory
- * fsync: for a file whose directory another commit fsyncs right after
- * (the message file of a queue entry, before its envelope).
- */
-int
-spool_write_file2(const char *dir, const char *name, const void *head,
-    size_t hlen, const void *body, size_t blen, mode_t mode, int *lockfd,
-    int sync_dir, struct str *err)
-{
-	struct str tmp = STR_INIT, final = STR_INIT;
-	int fd = -1, renamed = 0, rc = -1;
-	const char *step;
-
-	str_printf(&tmp, "%s/.%s.%ld", dir, name, (long)getpid());
-	str_printf(&final, "%s/%s", dir, name);
-
-	step = "create";
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0 && errno == EEXIST) {
-		/* a temporary left by a killed process with our pid: ours now */
-		if (unlink(tmp.s) == 0)
-			fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	}
-	if (fd < 0)
-		goto fail;
-	step = "chmod";
-	if (fchmod(fd, mode) < 0)
-		goto fail;
-	step = "chown";
-	if (file_uid != (uid_t)-1 && fchown(fd, file_uid, file_gid) < 0)
-		goto fail;
-	step = "write";
-	if (hlen && util_write_all(fd, head, hlen) < 0)
-		goto fail;
-	if (blen && util_write_all(fd, body, blen) < 0)
-		goto fail;
-	step = "fsync";
-	if (!batch_mode && fsync(fd) < 0)
-		goto fail;
-	step = "lock";
-	if (lockfd && spool_lock(fd) != 0)
-		goto fail;
-	step = "rename";
-	if (rename(tmp.s, final.s) < 0)
-		goto fail;
-	renamed = 1;
-	step = "fsync directory";
-	if (sync_dir && !batch_mode && util_fsync_dir(dir) < 0) {
-		if (errno != EACCES || syncfs(fd) < 0)
-			goto fail;
-	}
-	if (lockfd)
-		*lockfd = fd;
-	else if (close(fd) < 0) {
-		fd = -1;
-		step = "close";
-		goto fail;
-	}
-	rc = 0;
-	goto out;
-fail:
-	str_printf(err, "%s %s: %s", step, renamed ? final.s : tmp.s, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (!renamed || lockfd == NULL)	/* an update (lockfd) has replaced the old file: keep it */
-		(void)unlink(renamed ? final.s : tmp.s);
-out:
-	str_free(&tmp);
-	str_free(&final);
-	return rc;
+	if (spool_writer_open(&w, dir, name, mode, err) < 0 ||
+	    spool_writer_write(&w, head, hlen, err) < 0 ||
+	    spool_writer_write(&w, body, blen, err) < 0)
+		return -1;
+	return spool_writer_commit(&w, 0, lockfd, err);
 }
 
 /*
  * Batches. Picking up many maildrop entries one by one costs three
- * fsyncs each (message, envelope, directory). Between spool_batch_begin
- * and spool_batch_end, spool_write_file skips them, and the removals of
- * the maildrop files that the new queue entries replace wait in a list;
- * spool_batch_end makes everything durable with one syncfs() and only
- * then removes those files. A crash before that leaves every maildrop
- * file in place, and the next pickup checks and, if need be, rewrites the
- * queue entries it finds (spool_queue_commit).
+ * fsyncs each (message, envelope, directory). A pickup run passes a
+ * struct spool_batch to spool_pickup_one: the queue entries are then
+ * committed with SPOOL_NOSYNC, and the removals of the maildrop files
+ * they replace wait in the batch; spool_batch_end makes everything
+ * durable with one syncfs() and only then removes those files. A crash
+ * before that leaves every maildrop file in place, and the next pickup
+ * checks and, if need be, rewrites the queue entries it finds
+ * (spool_queue_begin).
  */
 
-/* spool_batch_begin - start deferring syncs */
+/* spool_batch_init - an empty batch */
 void
-spool_batch_begin(void)
+spool_batch_init(struct spool_batch *b)
 {
-	batch_mode = 1;
+	b->unlink = NULL;
+	b->n = 0;
 }
 
 /* spool_batch_unlink - remove this file once the batch is durable */
 void
-spool_batch_unlink(const char *path)
+spool_batch_unlink(struct spool_batch *b, const char *path)
 {
-	batch_unlink = xreallocarray(batch_unlink, batch_n + 1, sizeof(char *));
-	batch_unlink[batch_n++] = xstrdup(path);
-}
-
-/* spool_in_batch - are syncs being deferred? */
-int
-spool_in_batch(void)
-{
-	return batch_mode;
+	b->unlink = xreallocarray(b->unlink, b->n + 1, sizeof(char *));
+	b->unlink[b->n++] = xstrdup(path);
 }
 
 /*
  * spool_batch_end - one syncfs for everything written in the batch, then
  * the deferred removals and a sync of the maildrop directory. Returns 0,
  * or -1 (nothing removed; the maildrop files stay for the next pickup).
+ * The batch is empty afterwards, either way.
  */
 int
-spool_batch_end(struct str *err)
+spool_batch_end(struct spool_batch *b, struct str *err)
 {
 	struct str dir = STR_INIT;
 	size_t i;
 	int fd, rc = 0;
 
-	batch_mode = 0;
-	if (batch_n == 0)
+	if (b->n == 0)
 		return 0;
 	if ((fd = open(spool_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    syncfs(fd) < 0) {
@@ -423,14 +350,13 @@ spool_batch_end(struct str *err)
 	}
 	if (fd >= 0)
 		close(fd);
-	for (i = 0; i < batch_n; i++) {
-		if (rc == 0 && unlink(batch_unlink[i]) < 0 && errno != ENOENT)
-			str_printf(err, "unlink %s: %s", batch_unlink[i], strerror(errno));
-		free(batch_unlink[i]);
+	for (i = 0; i < b->n; i++) {
+		if (rc == 0 && unlink(b->unlink[i]) < 0 && errno != ENOENT)
+			str_printf(err, "unlink %s: %s", b->unlink[i], strerror(errno));
+		free(b->unlink[i]);
 	}
-	free(batch_unlink);
-	batch_unlink = NULL;
-	batch_n = 0;
+	free(b->unlink);
+	spool_batch_init(b);
 	if (rc == 0) {
 		spool_path(&dir, "maildrop", NULL, NULL);
 		(void)util_fsync_dir(dir.s);

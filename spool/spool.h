@@ -16,7 +16,15 @@
  * human-readable reason in the struct str they are given; they never exit.
  * Reading functions also say whether a failure is the data's fault
  * (SPOOL_BAD) or the system's (SPOOL_SYSERR) through their return value.
- * See spool.c for the record format.
+ * See envelope.c for the record format and maildrop.c for the layout of
+ * a maildrop entry (envelope V2: 64-bit numbers, a fixed-width Z record
+ * that sendmail fills in once the message is written, and the B and Y
+ * records that say whether the message needs 8BITMIME or SMTPUTF8).
+ *
+ * Writing: every file goes through a struct spool_writer (writer.c):
+ * created under a hidden temporary name, written in chunks or copied
+ * from a descriptor through a fixed buffer, committed with fsync, rename
+ * and a directory fsync. No message is ever held whole in memory.
  */
 #ifndef PH_SPOOL_H
 #define PH_SPOOL_H
@@ -78,10 +86,33 @@ struct envelope {
 	time_t	 next_attempt;
 	time_t	 last_attempt;
 	int	 warned;	/* a delay warning was sent */
+	int	 body8bit;	/* the body has bytes over 127 (8BITMIME) */
+	int	 smtputf8;	/* non-ASCII in the header or an address */
 	struct rcpt *rcpt;
 	size_t	 nrcpt;
 	size_t	 rcpt_cap;
 };
+
+/* a file being written: see writer.c */
+struct spool_writer {
+	int	 fd;
+	int	 open;		/* the temporary exists */
+	long long size;		/* bytes written */
+	struct str dir;
+	struct str tmp;
+	struct str final;
+};
+
+#define SPOOL_NOSYNC	0x1	/* in a batch: spool_batch_end syncs */
+#define SPOOL_NODIRSYNC	0x2	/* the next commit in this directory syncs it */
+
+/* maildrop entries whose removal waits for one syncfs (pickup) */
+struct spool_batch {
+	char	**unlink;
+	size_t	 n;
+};
+
+#define SPOOL_DONE	3	/* spool_queue_begin: the entry exists whole */
 
 /* envelope.c */
 void	 env_init(struct envelope *);
@@ -102,24 +133,41 @@ int	 spool_id_valid(const char *);
 char	 spool_hash(const char *);
 void	 spool_setup(const char *);
 void	 spool_set_owner(uid_t, gid_t);
-void	 spool_batch_begin(void);
-void	 spool_batch_unlink(const char *);
-int	 spool_in_batch(void);
-int	 spool_batch_end(struct str *);
+void	 spool_get_owner(uid_t *, gid_t *);
+void	 spool_batch_init(struct spool_batch *);
+void	 spool_batch_unlink(struct spool_batch *, const char *);
+int	 spool_batch_end(struct spool_batch *, struct str *);
 const char *spool_dir(void);
 int	 spool_path(struct str *, const char *, const char *, const char *);
 int	 spool_create_tree(uid_t, gid_t, gid_t, int, struct str *);
 int	 spool_check_tree(struct str *);
 int	 spool_write_file(const char *, const char *, const void *, size_t,
 	    const void *, size_t, mode_t, int *, struct str *);
-int	 spool_write_file2(const char *, const char *, const void *, size_t,
-	    const void *, size_t, mode_t, int *, int, struct str *);
+
+/* writer.c */
+int	 spool_writer_open(struct spool_writer *, const char *, const char *,
+	    mode_t, struct str *);
+int	 spool_writer_write(struct spool_writer *, const void *, size_t,
+	    struct str *);
+int	 spool_writer_pwrite(struct spool_writer *, const void *, size_t, off_t,
+	    struct str *);
+int	 spool_writer_copy_fd(struct spool_writer *, int, off_t, long long,
+	    struct str *);
+int	 spool_writer_commit(struct spool_writer *, int, int *, struct str *);
+void	 spool_writer_abort(struct spool_writer *);
 
 /* maildrop.c */
-int	 spool_maildrop_write(const struct envelope *, const struct str *, struct str *);
+int	 spool_maildrop_begin(struct spool_writer *, const struct envelope *,
+	    off_t *, off_t *, struct str *);
+int	 spool_maildrop_commit(struct spool_writer *, struct envelope *, off_t,
+	    off_t, struct str *);
 int	 spool_maildrop_parse(const char *, size_t, struct envelope *, size_t *, struct str *);
+int	 spool_maildrop_read_env(int, struct envelope *, off_t *, struct str *);
 
 /* queue.c */
+int	 spool_queue_begin(const char *, struct spool_writer *, struct str *);
+int	 spool_queue_finish(struct spool_writer *, const struct envelope *,
+	    struct spool_batch *, struct str *);
 int	 spool_queue_commit(const struct envelope *, const void *, size_t,
 	    const void *, size_t, struct str *);
 int	 spool_env_open(const char *, int, int *, struct envelope *, struct str *);
@@ -128,7 +176,8 @@ int	 spool_msg_open(const char *, struct str *);
 int	 spool_read_fd(int, size_t, struct str *, struct str *);
 int	 spool_remove(const char *, struct str *);
 int	 spool_move_corrupt(const char *, const char *, struct str *);
-int	 spool_pickup_one(const char *, long long, const char *, struct envelope *, struct str *);
+int	 spool_pickup_one(const char *, long long, const char *,
+	    struct spool_batch *, struct envelope *, struct str *);
 int	 spool_list_dir(const char *, char ***, size_t *, struct str *);
 void	 spool_list_free(char **, size_t);
 

@@ -142,7 +142,6 @@ main(int argc, char **argv)
 	if (!may_list())
 		die(EX_NOPERM, "user %ld is not allowed to view the mail queue "
 		    "(authorized_mailq_users)", (long)getuid());
-	o.size_limit = conf_size("message_size_limit");
 	spool_setup(conf_str("spool_directory"));
 
 	if ((rc = mailq_print(stdout, &o, &err)) != 0)

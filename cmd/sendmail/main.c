@@ -16,7 +16,9 @@
  *	else it reopens descriptors 0-2, clears the environment and sets the
  *	umask (privs_setid_start). A user other than root who names another
  *	configuration (-C, POSTHORN_CONF) or asks for debugging loses the
- *	privilege first. Every read is bounded by message_size_limit; every
+ *	privilege first. The message is read in fixed chunks: only the
+ *	header section is held, up to header_size_limit; the body streams
+ *	into the maildrop, its size bounded by message_size_limit. Every
  *	envelope field is checked for CR, LF and NUL before it is written.
  *
  * DIAGNOSTICS
@@ -306,7 +308,7 @@ start_delivery(struct opts *o, const char *id)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : EX_SOFTWARE;
 }
 
-/* cleanup - remove nothing: spool_write_file cleans after itself */
+/* on_die - remove nothing: the spool writer cleans after itself */
 static void
 on_die(void)
 {
@@ -318,7 +320,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct submit s;
-	struct str raw = STR_INIT, err = STR_INIT;
+	struct str err = STR_INIT;
 	struct passwd *pw;
 	struct stat st;
 	const char *env_conf = NULL, *conf;
@@ -458,24 +460,15 @@ main(int argc, char **argv)
 	memcpy(tmp_id, s.env.id, sizeof(tmp_id));
 	log_set_die_hook(on_die);
 
-	if ((rc = submit_read(&s, 0, conf_size("message_size_limit"), &raw, &err)) != 0)
+	/* the header section in memory, the body streamed into the maildrop */
+	if ((rc = submit_store(&s, 0, conf_size("message_size_limit"), &err)) != 0)
 		die(rc, "%s", err.s);
-	if ((rc = submit_prepare(&s, raw.s ? raw.s : "", raw.len, &err)) != 0)
-		die(rc, "%s", err.s);
-	/* the added header lines count too: pickup checks the same size */
-	if (conf_size("message_size_limit") > 0 &&
-	    (long long)s.msg.len > conf_size("message_size_limit"))
-		die(EX_DATAERR, "message exceeds message_size_limit (%lld bytes)",
-		    conf_size("message_size_limit"));
-	if (spool_maildrop_write(&s.env, &s.msg, &err) < 0)
-		die(EX_TEMPFAIL, "cannot queue the message: %s", err.s);
 	log_info("%s: uid=%ld from=<%s> size=%lld nrcpt=%zu", s.env.id,
 	    (long)s.uid, s.env.sender, s.env.size, s.env.nrcpt);
 
 	rc = 0;
 	if (o.dmode != D_QUEUE && (getuid() == 0 || private_inst))
 		rc = start_delivery(&o, s.env.id);
-	str_free(&raw);
 	str_free(&err);
 	conf_list_free(masq);
 	conf_list_free(exc);

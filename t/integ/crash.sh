@@ -50,7 +50,7 @@ strace -f -o /dev/null -e trace=getpid -e inject=getpid:signal=KILL:when=1000 /b
 
 new_instance
 MB=$D/mail/$ME
-SET_SM=openat,fchmod,write,fsync,syncfs,rename,close,unlink
+SET_SM=openat,fchmod,write,pwrite64,fsync,syncfs,rename,close,unlink
 SET_RQ=write,fsync,rename,unlink,openat,flock,fcntl
 SET_CHILD=openat,write,fsync,unlink,link,close,fcntl,ftruncate
 

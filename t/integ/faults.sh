@@ -2,7 +2,8 @@
 # faults.sh - I/O failures in the commit paths, injected with strace.
 #
 # 1. sendmail -odq: the maildrop entry is durable before exit 0 (the
-#    temporary is written, fsync'ed, renamed to its ID and the directory
+#    temporary is written: envelope, header section, body, then the size
+#    record filled in with pwrite; fsync'ed, renamed to its ID and the directory
 #    fsync'ed, in that order, before the process exits), and a failure of
 #    any step of that commit (create, chmod, write, fsync, rename, the
 #    directory open or fsync, the syncfs fallback, the final close) gives
@@ -40,7 +41,7 @@ strace -f -o /dev/null -e trace=getpid -e inject=getpid:error=EIO /bin/true \
 new_instance
 MD=$D/spool/maildrop
 MB=$D/mail/$ME
-TRACED=openat,write,fsync,syncfs,rename,fchmod,close,unlink
+TRACED=openat,write,pwrite64,fsync,syncfs,rename,fchmod,close,unlink
 
 printf 'Subject: faults\nTo: %s\n\nline 1\nline 2\nEND-OF-MESSAGE\n' "$ME" > "$D/msg"
 
@@ -91,7 +92,7 @@ awk -v md="$MD" -v fd="$TMPFD" '
 	{ sub(/^[0-9]+ +/, ""); i++ }
 	index($0, "openat(") == 1 && index($0, "\"" md "/.") { created = i }
 	index($0, "close(" fd ")") == 1 && created && !closed { closed = i }
-	index($0, "write(" fd ",") == 1 && created && !closed { lastwrite = i }
+	(index($0, "write(" fd ",") == 1 || index($0, "pwrite64(" fd ",") == 1) && created && !closed { lastwrite = i }
 	index($0, "fsync(" fd ")") == 1 && created && !closed && !filesync { filesync = i }
 	index($0, "rename(") == 1 && index($0, "\"" md "/.") && $0 ~ ("\"" md "/[0-9A-F]+\"") { renamed = i }
 	index($0, "openat(") == 1 && index($0, "\"" md "\"") && renamed && !dirfd { dirfd = $NF; diropen = i }
@@ -143,6 +144,8 @@ inject "envelope write EIO" write 1 "write($TMPFD," EIO write "Input/output erro
 inject "envelope write ENOSPC" write 1 "write($TMPFD," ENOSPC write "No space left on device"
 inject "message write ENOSPC" write 2 "write($TMPFD," ENOSPC write "No space left on device"
 inject "message write EDQUOT" write 2 "write($TMPFD," EDQUOT write "Disk quota exceeded"
+inject "body write ENOSPC" write 3 "write($TMPFD," ENOSPC write "No space left on device"
+inject "size record write EIO" pwrite64 1 "pwrite64($TMPFD," EIO write "Input/output error"
 inject "file fsync EIO" fsync 1 "fsync($TMPFD)" EIO fsync "Input/output error"
 inject "rename EIO" rename 1 "" EIO rename "Input/output error"
 inject "rename EXDEV" rename 1 "" EXDEV rename "Invalid cross-device link"

@@ -162,6 +162,8 @@ env_same(const char *name, const struct envelope *a, const struct envelope *b)
 	ck_assert_msg(a->size == b->size && a->attempts == b->attempts &&
 	    a->next_attempt == b->next_attempt && a->last_attempt == b->last_attempt &&
 	    a->warned == b->warned, "%s: counters", name);
+	ck_assert_msg(a->body8bit == b->body8bit && a->smtputf8 == b->smtputf8,
+	    "%s: 8-bit / SMTPUTF8 flags", name);
 	ck_assert_msg(a->nrcpt == b->nrcpt, "%s: %zu recipients, want %zu", name,
 	    b->nrcpt, a->nrcpt);
 	for (i = 0; i < a->nrcpt; i++) {
@@ -289,6 +291,26 @@ rt_all_fields(struct envelope *in, struct envelope *want)
 	}
 }
 
+/* 64-bit numbers: times after January 2038, sizes over 2 GiB, a uid over
+ * 2^31; and the 8BITMIME / SMTPUTF8 flags */
+static void
+rt_wide_numbers(struct envelope *in, struct envelope *want)
+{
+	struct envelope *e[2] = { in, want };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		fill_env(e[i], ID2);
+		e[i]->arrival = (time_t)4102444800LL;		/* 2100-01-01 */
+		e[i]->next_attempt = (time_t)2147483648LL;	/* 2038-01-19 03:14:08 */
+		e[i]->last_attempt = (time_t)253402300799LL;	/* 9999-12-31 */
+		e[i]->size = 5LL * 1024 * 1024 * 1024;		/* 5 GiB */
+		e[i]->uid = 4000000000L;
+		e[i]->body8bit = 1;
+		e[i]->smtputf8 = 1;
+	}
+}
+
 static void
 rt_many_recipients(struct envelope *in, struct envelope *want)
 {
@@ -381,6 +403,7 @@ static const struct {
 	{ "minimal", rt_minimal },
 	{ "null sender", rt_null_sender },
 	{ "all fields", rt_all_fields },
+	{ "64-bit times and sizes, 8-bit flags", rt_wide_numbers },
 	{ "many recipients", rt_many_recipients },
 	{ "reason with control characters", rt_reason_controls },
 	{ "reason capped", rt_long_reason },
@@ -428,8 +451,14 @@ static const struct {
 	const char	*want;
 } bad_env[] = {
 	{ "empty", "", 0, "ends early" },
-	{ "no V1", "I" ID1 "\n" REC_SENDER REC_RCPT ".\n", 0, "no V1 record" },
-	{ "other version", "V2\n" REC_SENDER REC_RCPT ".\n", 0, "no V1 record" },
+	{ "no V1", "I" ID1 "\n" REC_SENDER REC_RCPT ".\n", 0, "no V1 or V2 record" },
+	{ "other version", "V3\n" REC_SENDER REC_RCPT ".\n", 0, "no V1 or V2 record" },
+	{ "size over 2^63", "V2\nZ9223372036854775808\n" REC_SENDER REC_RCPT ".\n", 0, "(Z)" },
+	{ "negative size", "V2\nZ-1\n" REC_SENDER REC_RCPT ".\n", 0, "(Z)" },
+	{ "size with a sign", "V2\nZ+1\n" REC_SENDER REC_RCPT ".\n", 0, "(Z)" },
+	{ "time after 9999", "V2\nW253402300800\n" REC_SENDER REC_RCPT ".\n", 0, "(W)" },
+	{ "bad B record", "V2\nB9\n" REC_SENDER REC_RCPT ".\n", 0, "(B)" },
+	{ "bad Y record", "V2\nY2\n" REC_SENDER REC_RCPT ".\n", 0, "(Y)" },
 	{ "duplicate V", REC_HEAD "V1\n" REC_SENDER REC_RCPT ".\n", 0, "duplicate V" },
 	{ "no final LF", REC_HEAD REC_SENDER REC_RCPT ".", 0, "no end of line" },
 	{ "bad queue ID", "V1\nIxyz\n" REC_SENDER REC_RCPT ".\n", 0, "bad queue ID" },
@@ -562,6 +591,19 @@ END_TEST
 
 /* ---- maildrop ------------------------------------------------------------ */
 
+/* md_write - a maildrop entry written as sendmail writes it: streamed */
+static int
+md_write(struct envelope *env, const struct str *msg, struct str *err)
+{
+	struct spool_writer w;
+	off_t zoff, msgoff;
+
+	if (spool_maildrop_begin(&w, env, &zoff, &msgoff, err) < 0 ||
+	    spool_writer_write(&w, msg->s, msg->len, err) < 0)
+		return -1;
+	return spool_maildrop_commit(&w, env, zoff, msgoff, err);
+}
+
 static const char maildrop_msg[] = "Subject: test\n\nhello\n";
 
 START_TEST(test_maildrop_write_parse)
@@ -574,7 +616,7 @@ START_TEST(test_maildrop_write_parse)
 	fill_env(&env, ID1);
 	str_appends(&msg, maildrop_msg);
 	env.size = (long long)msg.len;
-	ck_assert_msg(spool_maildrop_write(&env, &msg, &err) == 0, "%s", str_c(&err));
+	ck_assert_msg(md_write(&env, &msg, &err) == 0, "%s", str_c(&err));
 	spool_file(&p, "maildrop", ID1);
 	ck_assert_int_eq(stat(p.s, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0444);
@@ -982,7 +1024,7 @@ drop(const char *id, const char *msgtext, size_t msglen)
 	env.uid = 4242;
 	str_append(&msg, msgtext, msglen);
 	env.size = (long long)msg.len;
-	ck_assert_msg(spool_maildrop_write(&env, &msg, &err) == 0, "%s", str_c(&err));
+	ck_assert_msg(md_write(&env, &msg, &err) == 0, "%s", str_c(&err));
 	env_free(&env);
 	str_free(&msg);
 	str_free(&err);
@@ -993,14 +1035,15 @@ START_TEST(test_pickup_batch)
 {
 	struct str err = STR_INIT, p = STR_INIT;
 	struct envelope env;
+	struct spool_batch batch;
 
 	drop(ID1, maildrop_msg, sizeof(maildrop_msg) - 1);
-	spool_batch_begin();
-	ck_assert_msg(spool_pickup_one(ID1, 0, "h", &env, &err) == 0, "%s", str_c(&err));
+	spool_batch_init(&batch);
+	ck_assert_msg(spool_pickup_one(ID1, 0, "h", &batch, &env, &err) == 0, "%s", str_c(&err));
 	env_free(&env);
 	ck_assert_msg(access(spool_file(&p, "maildrop", ID1), F_OK) == 0,
 	    "maildrop file removed before the batch was durable");
-	ck_assert_msg(spool_batch_end(&err) == 0, "%s", str_c(&err));
+	ck_assert_msg(spool_batch_end(&batch, &err) == 0, "%s", str_c(&err));
 	ck_assert_msg(access(spool_file(&p, "maildrop", ID1), F_OK) < 0,
 	    "maildrop file still there after the batch");
 	ck_assert_msg(access(spool_file(&p, "queue/D", ID1 ".env"), F_OK) == 0,
@@ -1020,7 +1063,7 @@ START_TEST(test_pickup_good)
 	setenv("TZ", "UTC0", 1);
 	tzset();
 	drop(ID1, maildrop_msg, sizeof(maildrop_msg) - 1);
-	ck_assert_msg(spool_pickup_one(ID1, 10240000, "mail.example.org", &env, &err) == 0,
+	ck_assert_msg(spool_pickup_one(ID1, 10240000, "mail.example.org", NULL, &env, &err) == 0,
 	    "%s", str_c(&err));
 	ck_assert_int_eq(access(spool_file(&p, "maildrop", ID1), F_OK), -1);
 	/* the uid is the file owner's, not the U record's */
@@ -1039,7 +1082,7 @@ START_TEST(test_pickup_good)
 	env_free(&queued);
 
 	/* again: nothing there any more */
-	ck_assert_int_eq(spool_pickup_one(ID1, 10240000, "h", &env, &err), SPOOL_GONE);
+	ck_assert_int_eq(spool_pickup_one(ID1, 10240000, "h", NULL, &env, &err), SPOOL_GONE);
 	str_free(&err);
 	str_free(&p);
 	str_free(&data);
@@ -1054,11 +1097,11 @@ START_TEST(test_pickup_repeated)
 	struct str err = STR_INIT, p = STR_INIT, before = STR_INIT, after = STR_INIT;
 
 	drop(ID1, maildrop_msg, sizeof(maildrop_msg) - 1);
-	ck_assert_int_eq(spool_pickup_one(ID1, 0, "h", &env, &err), 0);
+	ck_assert_int_eq(spool_pickup_one(ID1, 0, "h", NULL, &env, &err), 0);
 	env_free(&env);
 	ck_assert_int_eq(read_file(spool_file(&p, "queue/D", ID1 ".msg"), &before), 0);
 	drop(ID1, "other\n", 6);
-	ck_assert_int_eq(spool_pickup_one(ID1, 0, "h", &env, &err), 0);
+	ck_assert_int_eq(spool_pickup_one(ID1, 0, "h", NULL, &env, &err), 0);
 	env_free(&env);
 	ck_assert_int_eq(access(spool_file(&p, "maildrop", ID1), F_OK), -1);
 	ck_assert_int_eq(read_file(spool_file(&p, "queue/D", ID1 ".msg"), &after), 0);
@@ -1080,7 +1123,7 @@ START_TEST(test_pickup_no_limit)
 	for (i = 0; i < 100000; i++)
 		str_appends(&big, "0123456789012345678901234567890123456789012345678901234567890123456789\n");
 	drop(ID1, big.s, big.len);
-	ck_assert_msg(spool_pickup_one(ID1, 0, "h", &env, &err) == 0, "%s", str_c(&err));
+	ck_assert_msg(spool_pickup_one(ID1, 0, "h", NULL, &env, &err) == 0, "%s", str_c(&err));
 	ck_assert_int_gt(env.size, (long long)big.len);
 	env_free(&env);
 	str_free(&err);
@@ -1188,7 +1231,7 @@ START_TEST(test_pickup_bad)
 	spool_file(&p, "maildrop", ID1);
 	if (bad_pickup[_i].setup)
 		bad_pickup[_i].setup(p.s);
-	rc = spool_pickup_one(ID1, bad_pickup[_i].max, "h", &env, &err);
+	rc = spool_pickup_one(ID1, bad_pickup[_i].max, "h", NULL, &env, &err);
 	ck_assert_msg(rc == bad_pickup[_i].rc, "%s: rc %d (%s)", bad_pickup[_i].name,
 	    rc, str_c(&err));
 	ck_assert_msg(err.len > 0, "%s: no reason", bad_pickup[_i].name);
@@ -1215,7 +1258,7 @@ START_TEST(test_pickup_invalid_id)
 	struct envelope env;
 	struct str err = STR_INIT;
 
-	ck_assert_int_eq(spool_pickup_one("../queue/x", 0, "h", &env, &err), SPOOL_BAD);
+	ck_assert_int_eq(spool_pickup_one("../queue/x", 0, "h", NULL, &env, &err), SPOOL_BAD);
 	str_free(&err);
 }
 END_TEST

@@ -1,9 +1,8 @@
 /*
  * test_submit - Check suite for lib/submit.c
  *
- * Tables of named cases: raw input for submit_read (line ends, the lone
- * dot, the mbox From line, NUL bytes, message_size_limit), and messages
- * with command-line settings for submit_prepare, each with the exit code,
+ * Tables of named cases: messages with command-line settings for
+ * submit_prepare, each with the exit code,
  * envelope sender, recipients and the exact message that must result.
  * Settings are fixed (login alice, myorigin example.org, queue ID and
  * arrival time), and TZ is UTC, so added Date: and Message-ID: fields are
@@ -32,166 +31,19 @@
 #define ADD_FROM	"From: Alice Example <alice@example.org>\n"
 #define ADDED		ADD_FROM ADD_DATE ADD_MSGID
 
-/* input_fd - a descriptor that reads the given bytes */
-static int
-input_fd(const char *data, size_t len)
-{
-	FILE *fp = tmpfile();
-	int fd;
+/* ---- submit_store ---------------------------------------------------------- */
+/* (its input filter has its own suite, test_filter.c; the streaming into
+ * the maildrop is tested end to end by t/integ/submit.sh and bigmsg.sh) */
 
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_int_eq(util_write_all(fileno(fp), data, len), 0);
-	fd = dup(fileno(fp));
-	fclose(fp);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	return fd;
-}
-
-/* ---- submit_read ---------------------------------------------------------- */
-
-static const struct {
-	const char	*name;
-	const char	*in;
-	size_t		 len;	/* 0: strlen */
-	int		 ignore_dots;
-	long long	 limit;
-	int		 rc;
-	const char	*want;	/* message, or part of the error */
-} read_cases[] = {
-	{ "LF", "a\nb\n", 0, 0, 0, 0, "a\nb\n" },
-	{ "CRLF", "a\r\nb\r\n", 0, 0, 0, 0, "a\nb\n" },
-	{ "mixed line ends", "a\r\nb\nc\r\n", 0, 0, 0, 0, "a\nb\nc\n" },
-	{ "lone CR kept", "a\rb\n", 0, 0, 0, 0, "a\rb\n" },
-	{ "CR CR LF", "a\r\r\n", 0, 0, 0, 0, "a\r\n" },
-	{ "CR at the end", "a\r", 0, 0, 0, 0, "a\r\n" },
-	{ "no final LF", "a\nb", 0, 0, 0, 0, "a\nb\n" },
-	{ "empty", "", 0, 0, 0, 0, "" },
-	{ "lone dot ends the message", "a\n.\nb\n", 0, 0, 0, 0, "a\n" },
-	{ "lone dot with CRLF", "a\r\n.\r\nb\r\n", 0, 0, 0, 0, "a\n" },
-	{ "lone dot at the end without LF", "a\n.", 0, 0, 0, 0, "a\n" },
-	{ "lone dot first", ".\nb\n", 0, 0, 0, 0, "" },
-	{ "lone dot kept with -i", "a\n.\nb\n", 0, 1, 0, 0, "a\n.\nb\n" },
-	{ "lone dot at the end kept with -i", "a\n.", 0, 1, 0, 0, "a\n.\n" },
-	{ "two dots are not the end", "a\n..\nb\n", 0, 0, 0, 0, "a\n..\nb\n" },
-	{ "dot and text are not the end", "a\n. \n.x\nb\n", 0, 0, 0, 0, "a\n. \n.x\nb\n" },
-	{ "mbox From line skipped", "From alice Tue Nov 14 22:13:20 2023\nSubject: x\n\nb\n",
-	  0, 0, 0, 0, "Subject: x\n\nb\n" },
-	{ "mbox From line with CRLF", "From alice\r\nSubject: x\r\n", 0, 0, 0, 0,
-	  "Subject: x\n" },
-	{ "mbox From line alone without LF", "From alice", 0, 0, 0, 0, "" },
-	{ "From line only skipped first", "Subject: x\nFrom alice\n", 0, 0, 0, 0,
-	  "Subject: x\nFrom alice\n" },
-	{ "From: header is not a From line", "From: alice\n", 0, 0, 0, 0, "From: alice\n" },
-	{ ">From is kept", ">From alice\n", 0, 0, 0, 0, ">From alice\n" },
-	{ "dot after the From line", "From alice\n.\nb\n", 0, 0, 0, 0, "" },
-	{ "NUL byte", "Subject: x\n\na\0b\n", 14, 0, 0, EX_DATAERR, "NUL byte" },
-	{ "NUL byte after a lone dot is not read", "a\n.\n\0", 5, 0, 0, 0, "a\n" },
-	{ "NUL byte with -i", "a\n.\n\0", 5, 1, 0, EX_DATAERR, "NUL byte" },
-	{ "over the size limit", "123456\n", 0, 0, 5, EX_DATAERR, "message_size_limit" },
-	{ "over the limit without LF", "1234567", 0, 0, 5, EX_DATAERR, "message_size_limit" },
-	{ "at the size limit", "1234\n", 0, 0, 5, 0, "1234\n" },
-	{ "CRLF counts as LF", "123\r\n", 0, 0, 4, 0, "123\n" },
-	{ "limit 0 is no limit", "1234567890\n", 0, 0, 0, 0, "1234567890\n" },
-	{ "long line kept", NULL, 0, 0, 0, 0, NULL },
-};
-
-START_TEST(test_read)
+START_TEST(test_store_read_error)
 {
 	struct submit s;
-	struct str out = STR_INIT, err = STR_INIT, big = STR_INIT;
-	const char *in = read_cases[_i].in, *want = read_cases[_i].want;
-	size_t len = read_cases[_i].len, i;
-	int fd, rc;
-
-	if (in == NULL) {
-		/* a line of 5000 octets, over the 998 of RFC 5322 */
-		for (i = 0; i < 5000; i++)
-			str_appendc(&big, 'x');
-		str_appendc(&big, '\n');
-		in = want = big.s;
-	}
-	if (len == 0)
-		len = strlen(in);
-	submit_init(&s);
-	s.ignore_dots = read_cases[_i].ignore_dots;
-	fd = input_fd(in, len);
-	str_appends(&out, "stale");
-	rc = submit_read(&s, fd, read_cases[_i].limit, &out, &err);
-	close(fd);
-	ck_assert_msg(rc == read_cases[_i].rc, "%s: rc %d (%s)", read_cases[_i].name,
-	    rc, str_c(&err));
-	if (rc == 0)
-		ck_assert_msg(out.len == strlen(want) && memcmp(str_c(&out), want,
-		    out.len) == 0, "%s: got \"%s\"", read_cases[_i].name, str_c(&out));
-	else
-		ck_assert_msg(strstr(str_c(&err), want) != NULL, "%s: error \"%s\"",
-		    read_cases[_i].name, str_c(&err));
-	submit_free(&s);
-	str_free(&out);
-	str_free(&err);
-	str_free(&big);
-}
-END_TEST
-
-/* A CRLF split across two reads, and a lone dot right after it. */
-START_TEST(test_read_split_crlf)
-{
-	struct submit s;
-	struct str in = STR_INIT, out = STR_INIT, err = STR_INIT;
-	size_t n;
-	int fd;
-
-	/* submit_read reads 65536 bytes at a time: put CR last in the first */
-	for (n = 0; n < 65535 - 1; n++)
-		str_appendc(&in, 'x');
-	str_appends(&in, "\n\r\n.\r\nafter\r\n");
-	ck_assert_uint_eq(in.s[65535], '\r');
-	submit_init(&s);
-	fd = input_fd(in.s, in.len);
-	ck_assert_int_eq(submit_read(&s, fd, 0, &out, &err), 0);
-	close(fd);
-	ck_assert_uint_eq(out.len, 65535 + 1);
-	ck_assert_int_eq(memcmp(out.s + 65533, "x\n\n", 3), 0);
-	submit_free(&s);
-	str_free(&in);
-	str_free(&out);
-	str_free(&err);
-}
-END_TEST
-
-START_TEST(test_read_large_over_limit)
-{
-	struct submit s;
-	struct str in = STR_INIT, out = STR_INIT, err = STR_INIT;
-	size_t n;
-	int fd;
-
-	for (n = 0; n < 300000; n++)
-		str_appends(&in, "y");	/* one long line: no LF to check at */
-	submit_init(&s);
-	fd = input_fd(in.s, in.len);
-	ck_assert_int_eq(submit_read(&s, fd, 100000, &out, &err), EX_DATAERR);
-	close(fd);
-	/* it stopped early rather than holding everything */
-	ck_assert_uint_le(out.len, 100000 + 65536);
-	submit_free(&s);
-	str_free(&in);
-	str_free(&out);
-	str_free(&err);
-}
-END_TEST
-
-START_TEST(test_read_error)
-{
-	struct submit s;
-	struct str out = STR_INIT, err = STR_INIT;
+	struct str err = STR_INIT;
 
 	submit_init(&s);
-	ck_assert_int_eq(submit_read(&s, -1, 0, &out, &err), EX_IOERR);
+	ck_assert_int_eq(submit_store(&s, -1, 0, &err), EX_IOERR);
 	ck_assert_msg(strstr(str_c(&err), "error reading") != NULL, "%s", str_c(&err));
 	submit_free(&s);
-	str_free(&out);
 	str_free(&err);
 }
 END_TEST
@@ -652,11 +504,8 @@ submit_suite(void)
 	Suite *s = suite_create("submit");
 	TCase *tc;
 
-	tc = tcase_create("read");
-	tcase_add_loop_test(tc, test_read, 0, ARRAY_LEN(read_cases));
-	tcase_add_test(tc, test_read_split_crlf);
-	tcase_add_test(tc, test_read_large_over_limit);
-	tcase_add_test(tc, test_read_error);
+	tc = tcase_create("store");
+	tcase_add_test(tc, test_store_read_error);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prepare");
