@@ -9,7 +9,7 @@ set -u
 T=$(basename "$0" .sh)
 FAILED=0
 : "${BUILD:?}" "${SRCDIR:?}"
-PY=/usr/bin/python3
+PY=${PYTHON3:-/usr/bin/python3}
 
 pass() { echo "PASS: $T: $*"; }
 fail() { echo "FAIL: $T: $*"; FAILED=1; }
