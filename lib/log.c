@@ -3,7 +3,9 @@
  *
  * See log.h. The file target is opened once, with O_APPEND, and each
  * line is one write(), so that several processes (runq and its delivery
- * children) interleave whole lines, as syslog would.
+ * children) interleave whole lines, as syslog would. The host name in
+ * file lines is the system's, cut at the first dot, as syslog daemons
+ * write it.
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@
 
 static char progname[64] = "posthorn";
 static char ident[80] = "posthorn";
+static char hostname[64];	/* for file lines, looked up at the first */
 static char *logfile;
 static int logfd = -1;		/* logfile, opened at the first line */
 static int flags;
@@ -65,6 +68,36 @@ const char *
 log_progname(void)
 {
 	return progname;
+}
+
+/* log_set_service - log the next lines under this step's name */
+void
+log_set_service(const char *name)
+{
+	char next[sizeof(ident)];
+
+	snprintf(next, sizeof(next), "posthorn/%s", name ? name : progname);
+	if (strcmp(next, ident) == 0)
+		return;
+	memcpy(ident, next, sizeof(ident));
+	/* syslog keeps the ident it was opened with: open it again */
+	syslog_open = 0;
+}
+
+/* host_name - the short host name for file lines */
+static const char *
+host_name(void)
+{
+	char *dot;
+
+	if (hostname[0] == '\0') {
+		if (gethostname(hostname, sizeof(hostname)) < 0 || hostname[0] == '\0')
+			snprintf(hostname, sizeof(hostname), "localhost");
+		hostname[sizeof(hostname) - 1] = '\0';
+		if ((dot = strchr(hostname, '.')) != NULL && dot != hostname)
+			*dot = '\0';
+	}
+	return hostname;
 }
 
 /* log_set_die_hook - run a cleanup once before die() exits */
@@ -125,8 +158,8 @@ vlog(int pri, const char *fmt, va_list ap)
 		{
 			char out[2300];
 
-			n = snprintf(out, sizeof(out), "%s %s[%ld]: %s%s\n",
-			    stamp, ident, (long)getpid(), label, line);
+			n = snprintf(out, sizeof(out), "%s %s %s[%ld]: %s%s\n",
+			    stamp, host_name(), ident, (long)getpid(), label, line);
 			if (n > 0) {
 				if ((size_t)n >= sizeof(out)) {
 					n = sizeof(out) - 1;

@@ -2,9 +2,16 @@
  * log - the one logging module
  *
  * Severities: info, warning, error. Lines go to syslog (facility mail,
- * ident "posthorn/<program>") or, when maillog_file is set, appended to
- * that file with a timestamp. Interactive programs also copy warnings and
- * errors to stderr (log_open flag LOG_STDERR).
+ * ident "posthorn/<service>") or, when maillog_file is set, are appended
+ * to that file in syslog's own shape ("Nov 30 16:25:19 host
+ * posthorn/qmgr[123]: ..."), so that the same log tools read both.
+ * Interactive programs also copy warnings and errors to stderr (log_open
+ * flag LOG_STDERR).
+ *
+ * The service is the program name until log_set_service() names the step
+ * under way with Postfix's name for it (pickup, qmgr, local, bounce, ...):
+ * log analysers such as pflogsumm count messages by the service that logs
+ * a line. NULL goes back to the program name.
  *
  * die() logs and exits with a sysexits code; panic() is for bugs and exits
  * EX_SOFTWARE. A die hook, when set, runs once before the exit (the
@@ -26,6 +33,7 @@ void	 log_open(const char *, int);
 void	 log_set_file(const char *);
 void	 log_set_flags(int);
 const char *log_progname(void);
+void	 log_set_service(const char *);
 void	 log_set_die_hook(void (*)(void));
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warning(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -56,6 +56,9 @@ struct settings {
 
 static struct settings set;
 
+static void log_delivery(const struct envelope *, const char *, const char *,
+    double, double, const char *, const char *, const char *);
+
 /* queue entries this pass created (forwards, notices): delivered before it ends */
 static char **created;
 static size_t ncreated;
@@ -146,6 +149,7 @@ pickup_all(void)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		log_set_service("pickup");
 		str_reset(&err);
 		if (i > 0 && i % PICKUP_BATCH == 0 && spool_batch_end(&batch, &err) < 0)
 			log_warning("pickup: %s", err.s);
@@ -167,6 +171,7 @@ pickup_all(void)
 		switch (rc) {
 		case 0:
 			log_info("%s: uid=%ld from=<%s>", env.id, env.uid, env.sender);
+			log_set_service("qmgr");
 			log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
 			    env.id, env.sender, env.size, env.nrcpt);
 			env_free(&env);
@@ -187,6 +192,7 @@ pickup_all(void)
 		}
 	}
 	/* the batch is made durable before its maildrop files go */
+	log_set_service("pickup");
 	str_reset(&err);
 	if (n > 0 && spool_batch_end(&batch, &err) < 0)
 		log_warning("pickup: %s", err.s);
@@ -308,11 +314,11 @@ out:
  */
 static int
 forward(struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
-    struct str *err)
+    double t_attempt, double t_rcpt, struct str *err)
 {
 	struct envelope fe;
 	struct spool_writer w;
-	struct str pre = STR_INIT;
+	struct str pre = STR_INIT, text = STR_INIT;
 	size_t i;
 	int rc = -1;
 
@@ -344,29 +350,69 @@ forward(struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
 	fe.size = w.size;
 	if (spool_queue_finish(&w, &fe, NULL, err) < 0)
 		goto out;
+	log_set_service("qmgr");
 	log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
 	    fe.id, fe.sender, fe.size, fe.nrcpt);
-	log_info("%s: to=<%s>, relay=local, forwarded as %s", env->id, rcpt, fe.id);
+	log_set_service("local");
+	str_printf(&text, "forwarded as %s", fe.id);
+	log_delivery(env, rcpt, "local", t_attempt, t_rcpt, "2.0.0", "sent", text.s);
 	remember_created(fe.id);
 	rc = 0;
 out:
 	env_free(&fe);
 	str_free(&pre);
+	str_free(&text);
 	return rc;
 }
 
-/* log_result - the Postfix-shaped line for one recipient */
+/* fmt_delay - seconds as Postfix writes them: 0, 0.25, 12.5, 143 */
+static const char *
+fmt_delay(char *buf, size_t size, double d)
+{
+	if (d < 0.005)
+		snprintf(buf, size, "0");
+	else
+		snprintf(buf, size, "%.*f", d < 10 ? 2 : d < 100 ? 1 : 0, d);
+	return buf;
+}
+
+/*
+ * log_delivery - the Postfix-shaped line for one recipient. delays= is
+ * a/b/c/d as in Postfix: before this attempt (a), in the queue manager
+ * before this recipient (b), connection set-up (c, none for local
+ * delivery) and the delivery itself (d). pflogsumm reads delay= and
+ * status=; the dsn= field must not be empty for it.
+ */
+static void
+log_delivery(const struct envelope *env, const char *addr, const char *relay,
+    double t_attempt, double t_rcpt, const char *dsn, const char *status,
+    const char *text)
+{
+	char total[32], a[32], b[32], d[32];
+	double now = now_f(), arrival;
+
+	arrival = (double)env->arrival + env->arrival_usec / 1e6;
+	if (t_attempt < arrival)
+		t_attempt = arrival;
+	if (t_rcpt < t_attempt)
+		t_rcpt = t_attempt;
+	if (now < t_rcpt)
+		now = t_rcpt;
+	if (dsn == NULL || *dsn == '\0')
+		dsn = *status == 's' ? "2.0.0" : *status == 'd' ? "4.0.0" : "5.0.0";
+	log_info("%s: to=<%s>, relay=%s, delay=%s, delays=%s/%s/0/%s, dsn=%s, status=%s (%s)",
+	    env->id, addr, relay, fmt_delay(total, sizeof(total), now - arrival),
+	    fmt_delay(a, sizeof(a), t_attempt - arrival),
+	    fmt_delay(b, sizeof(b), t_rcpt - t_attempt),
+	    fmt_delay(d, sizeof(d), now - t_rcpt), dsn, status, text ? text : "");
+}
+
+/* log_result - log_delivery with the recipient's own status and reason */
 static void
 log_result(const struct envelope *env, const struct rcpt *r, const char *relay,
-    const char *status)
+    double t_attempt, double t_rcpt, const char *status)
 {
-	double delay = now_f() - ((double)env->arrival + env->arrival_usec / 1e6);
-
-	if (delay < 0)
-		delay = 0;
-	log_info("%s: to=<%s>, relay=%s, delay=%.*f, dsn=%s, status=%s (%s)",
-	    env->id, r->addr, relay, delay < 10 ? 2 : delay < 100 ? 1 : 0, delay,
-	    r->dsn, status, r->reason ? r->reason : "");
+	log_delivery(env, r->addr, relay, t_attempt, t_rcpt, r->dsn, status, r->reason);
 }
 
 /* notify - queue one kind of notice if the envelope calls for it */
@@ -383,6 +429,7 @@ notify(struct envelope *env, int msgfd, enum bounce_kind kind, int *changed)
 		"sender delivery status notification",
 	};
 
+	log_set_service("bounce");
 	if (*env->sender == '\0') {
 		/* never a notice about a notice: log and forget */
 		int found = 0;
@@ -411,6 +458,7 @@ notify(struct envelope *env, int msgfd, enum bounce_kind kind, int *changed)
 		rc = -1;
 	} else {
 		log_info("%s: %s: %s", env->id, what[kind], be.id);
+		log_set_service("qmgr");
 		log_info("%s: from=<>, size=%lld, nrcpt=%zu (queue active)",
 		    be.id, be.size, be.nrcpt);
 		remember_created(be.id);
@@ -501,8 +549,10 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 	struct str err = STR_INIT;
 	size_t i;
 	int fd = -1, msgfd = -1, rc, result = 0, changed = 0, pending;
-	int notices_failed = 0;
+	int notices_failed = 0, forwarded;
+	double t_attempt = now_f(), t_rcpt;
 
+	log_set_service("qmgr");
 	rc = spool_env_open(id, 1, &fd, &env, &err);
 	if (rc == SPOOL_BUSY) {
 		busy(id, now);
@@ -546,6 +596,9 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		result = EX_SOFTWARE;
 		goto out;
 	}
+	if (env.attempts > 0)	/* a retry: Postfix logs this at each one */
+		log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
+		    env.id, env.sender, env.size, env.nrcpt);
 
 	local_ctx_init(&ctx, &env, msgfd);
 	ctx.mydest = set.mydest;
@@ -559,16 +612,21 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 
 		if (r->state != RCPT_PENDING)
 			continue;
+		t_rcpt = now_f();
 		if (!local_is_local(&ctx, r->addr)) {
 			env_set_reason(r, "4.3.5",
 			    "delivery temporarily suspended: remote delivery not configured");
-			log_result(&env, r, "none", "deferred");
+			log_set_service("qmgr");
+			log_result(&env, r, "none", t_attempt, t_rcpt, "deferred");
 			continue;
 		}
+		log_set_service("local");
 		local_deliver(&ctx, r->addr, &res);
+		forwarded = 0;
 		if (res.status == LOCAL_OK && ctx.nfwd > 0) {
 			str_reset(&err);
-			if (forward(&ctx, &env, r->addr, &err) < 0) {
+			forwarded = 1;
+			if (forward(&ctx, &env, r->addr, t_attempt, t_rcpt, &err) < 0) {
 				res.status = LOCAL_DEFER;
 				memcpy(res.dsn, "4.3.0", 6);
 				str_reset(&res.text);
@@ -580,14 +638,16 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		switch (res.status) {
 		case LOCAL_OK:
 			r->state = RCPT_SENT;
-			log_result(&env, r, "local", "sent");
+			/* only forwarded: its "forwarded as" line says it all */
+			if (!forwarded || res.text.len > 0)
+				log_result(&env, r, "local", t_attempt, t_rcpt, "sent");
 			break;
 		case LOCAL_BOUNCE:
 			r->state = RCPT_FAILED;
-			log_result(&env, r, "local", "bounced");
+			log_result(&env, r, "local", t_attempt, t_rcpt, "bounced");
 			break;
 		default:
-			log_result(&env, r, "local", "deferred");
+			log_result(&env, r, "local", t_attempt, t_rcpt, "deferred");
 			break;
 		}
 	}
@@ -596,6 +656,7 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		free(ctx.delivered_to[i]);
 	free(ctx.delivered_to);
 	local_ctx_free(&ctx);
+	log_set_service("qmgr");
 
 	env.attempts++;
 	env.last_attempt = now;
@@ -611,9 +672,10 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 			    (long)((now - env.arrival) / 86400), r->reason ? r->reason : "not delivered");
 			r->state = RCPT_FAILED;
 			env_set_reason(r, r->dsn[0] ? r->dsn : "4.4.7", why.s);
-			log_result(&env, r, "none", "expired");
+			log_result(&env, r, "none", t_attempt, t_attempt, "expired");
 			str_free(&why);
 		}
+		log_info("%s: from=<%s>, status=expired, returned to sender", env.id, env.sender);
 		pending = 0;
 	}
 	if (pending > 0)
@@ -635,6 +697,7 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 	if (pending > 0 && set.warn_after > 0 && !env.warned &&
 	    now - env.arrival >= set.warn_after)
 		(void)notify(&env, msgfd, BOUNCE_DELAYED, &changed);
+	log_set_service("qmgr");
 
 	result = outcome(&env);
 	str_reset(&err);
@@ -749,6 +812,7 @@ runq_run(const struct runq_opts *o, struct str *err)
 	load_settings();
 	check_mail_spool();
 	pickup_all();
+	log_set_service("qmgr");
 	clean_debris(now);
 	if (spool_scan_queue(&ids, &n, err) < 0)
 		return EX_TEMPFAIL;

@@ -4,8 +4,11 @@
 #
 # Environment: BUILD (build directory with the programs), SRCDIR (source
 # tree). Integration scripts print "PASS: ..." / "FAIL: ..." lines (see
-# t/integ/lib.sh) and exit 0, 1, or 77 to be skipped whole. Select scripts
-# with TESTS="name ..." (names without .sh).
+# t/integ/lib.sh), "SKIP: ..." for a check that cannot run, and exit 0,
+# 1, or 77 to be skipped whole; the unit runner prints "SKIP: ..." lines
+# for the cases it leaves out. Skipped checks are counted and shown, never
+# counted as passed. Select scripts with TESTS="name ..." (names without
+# .sh).
 : "${BUILD:?BUILD not set}"
 : "${SRCDIR:?SRCDIR not set}"
 passed=0 failed=0 skipped=0
@@ -28,6 +31,8 @@ if [ -n "$summary" ]; then
 	failed=$((failed + f + e))
 	echo "unit: $summary"
 	grep -E ':[EF]:' "$out" | sed 's/^/FAIL: unit: /'
+	grep -E '^SKIP: ' "$out"
+	skipped=$((skipped + $(grep -c '^SKIP: ' "$out")))
 else
 	echo "FAIL: unit: no summary from the unit test runner (exit $rc)"
 	cat "$out"
@@ -55,9 +60,12 @@ for t in "$SRCDIR"/t/integ/*.sh; do
 	fi
 	p=$(grep -c '^PASS: ' "$out")
 	f=$(grep -c '^FAIL: ' "$out")
+	s=$(grep -c '^SKIP: ' "$out")
 	passed=$((passed + p))
 	failed=$((failed + f))
-	if [ "$p" = 0 ] && [ "$f" = 0 ] && [ "$rc" = 0 ]; then
+	skipped=$((skipped + s))
+	grep -E '^SKIP: ' "$out"
+	if [ "$p" = 0 ] && [ "$f" = 0 ] && [ "$s" = 0 ] && [ "$rc" = 0 ]; then
 		p=1	# a script that reports only its exit status
 		passed=$((passed + 1))
 	fi
@@ -70,7 +78,7 @@ for t in "$SRCDIR"/t/integ/*.sh; do
 	elif [ "$2" != 0 ]; then
 		tail -n 30 "$out" | grep -v '^PASS' | sed 's/^/    /'
 	fi
-	echo "$name: $1 passed, $2 failed ($((end - start)) s)"
+	echo "$name: $1 passed, $2 failed$([ "$s" = 0 ] || echo ", $s skipped") ($((end - start)) s)"
 	rm -f "$out"
 done
 echo "$passed passed, $failed failed, $skipped skipped"

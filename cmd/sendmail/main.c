@@ -324,19 +324,17 @@ main(int argc, char **argv)
 	struct passwd *pw;
 	struct stat st;
 	const char *env_conf = NULL, *conf;
+	char *env_copy = NULL;
 	int first, setid, rc, private_inst;
 	char **masq, **exc;
 
 	setid = privs_is_setid();
-	if (setid)
-		env_conf = getenv("POSTHORN_CONF");
+	env_conf = getenv("POSTHORN_CONF");
 	if (setid) {
 		/* keep a copy of POSTHORN_CONF before the environment goes */
 		if (env_conf)
-			env_conf = xstrdup(env_conf);
+			env_conf = env_copy = xstrdup(env_conf);
 		privs_setid_start();
-	} else {
-		env_conf = getenv("POSTHORN_CONF");
 	}
 	log_open("sendmail", LOG_STDERR);
 	signal(SIGPIPE, SIG_IGN);
@@ -439,10 +437,22 @@ main(int argc, char **argv)
 		run_program("runq", &o, extra);
 	}
 
-	/* Spool: a private instance creates its tree on first use. */
+	/*
+	 * Spool: a private instance creates its tree on first use. A spool
+	 * that does not exist yet is one, for its owner-to-be: the caller
+	 * without privilege, or root, who needs none and drops the group
+	 * (the tree is root's, as runq would make it).
+	 */
 	spool_setup(conf_str("spool_directory"));
-	private_inst = stat(spool_dir(), &st) == 0 ? st.st_uid == getuid() :
-	    (!setid && errno == ENOENT);
+	if (stat(spool_dir(), &st) == 0)
+		private_inst = st.st_uid == getuid();
+	else if (errno == ENOENT && (!setid || getuid() == 0)) {
+		if (setid && privs_drop_setid() < 0)
+			die(EX_OSERR, "cannot drop privileges: %s", strerror(errno));
+		setid = 0;
+		private_inst = 1;
+	} else
+		private_inst = 0;
 	if (private_inst && !setid && spool_check_tree(&err) < 0) {
 		str_reset(&err);
 		if (spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
@@ -474,8 +484,7 @@ main(int argc, char **argv)
 	conf_list_free(exc);
 	free((char *)s.login);
 	free((char *)s.gecos);
-	if (setid)
-		free((char *)env_conf);
+	free(env_copy);
 	submit_free(&s);
 	return rc;
 }

@@ -3,16 +3,19 @@
 # Each test creates a private instance in a scratch directory, drives the
 # real programs in $BUILD, and reports one line per check:
 #   PASS: <test>: <what>      FAIL: <test>: <what>
-# It exits 0 when everything passed, 1 otherwise, 77 to skip.
+# A check that cannot run here says so: SKIP: <test>: <what> (why).
+# It exits 0 when everything passed, 1 otherwise, 77 to skip it all.
 set -u
 T=$(basename "$0" .sh)
 FAILED=0
 : "${BUILD:?}" "${SRCDIR:?}"
-PY=/usr/bin/python3
+PY=${PYTHON3:-/usr/bin/python3}
 
 pass() { echo "PASS: $T: $*"; }
 fail() { echo "FAIL: $T: $*"; FAILED=1; }
 skip() { echo "SKIP: $*"; exit 77; }
+# skip_check DESCRIPTION WHY: one check that cannot run here
+skip_check() { echo "SKIP: $T: $1 ($2)"; }
 # check DESCRIPTION COMMAND...: pass if the command succeeds
 check() {
 	d=$1; shift

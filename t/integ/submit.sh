@@ -18,7 +18,7 @@ check "Date: added" grep -qE '^Date: [A-Z][a-z]{2}, [0-9]+ [A-Z][a-z]{2} 20[0-9]
 check "Message-ID: added" grep -qE '^Message-ID: <[0-9A-F]{21}@host.example.org>' "$MB"
 check "Received: added" grep -q '^Received: by host.example.org (posthorn, from userid' "$MB"
 check "queue empty afterwards" [ "$(queued)" = 0 ]
-check "log line in Postfix shape" grep -qE "posthorn/runq\[[0-9]+\]: [0-9A-F]{21}: to=<$ME@host.example.org>, relay=local, delay=[0-9.]+, dsn=2.0.0, status=sent \(delivered to mailbox\)" "$D/log"
+check "log line in Postfix shape" grep -qE "^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ posthorn/local\[[0-9]+\]: [0-9A-F]{21}: to=<$ME@host.example.org>, relay=local, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/0/[0-9.]+, dsn=2.0.0, status=sent \(delivered to mailbox\)" "$D/log"
 : > "$MB"
 
 # Existing headers are kept, Bcc and friends dropped, unqualified addresses qualified.

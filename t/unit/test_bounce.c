@@ -6,9 +6,11 @@
  * Status: rules. The other cases build notices from a message in a
  * temporary file and check their text: the header section, the
  * delivery-status fields, the returned part, the 998-byte line limit,
- * the boundary. Where it says so, /usr/bin/python3's email package
- * parses the notice too (skipped when there is no python3), so the MIME
- * structure is checked by an implementation that is not ours.
+ * the boundary. The notices of eight of those cases are also parsed by
+ * python3's email package (test_mime), so that the MIME structure is
+ * checked by an implementation that is not ours; without python3 (or
+ * the one PYTHON3 names) those eight are left out and the runner prints
+ * a SKIP line for each.
  */
 #include "config.h"
 
@@ -36,7 +38,6 @@ Suite	*bounce_suite(void);
 #define SENDER	"alice@example.org"
 #define ORIG_ID	"6745A1B20000F00123401"
 #define ARRIVAL	((time_t)1732537000)
-#define PYTHON	"/usr/bin/python3"
 
 static const char small_msg[] =
     "Received: by mx.example.net (posthorn); Mon, 25 Nov 2024 12:00:00 +0000\n"
@@ -209,8 +210,17 @@ static const char py_script[] =
     "    o.append('returned-body-len=%d' % len(inner.get_payload()))\n"
     "print('\\n'.join(o))\n";
 
-/* python_view - run the script on the notice; 0 when python3 is missing */
-static int
+/* python3 - the interpreter for the MIME checks */
+static const char *
+python3(void)
+{
+	const char *p = getenv("PYTHON3");
+
+	return p && *p ? p : "/usr/bin/python3";
+}
+
+/* python_view - run the script on the notice */
+static void
 python_view(const struct str *msg, struct str *view)
 {
 	char path[] = "/tmp/test_bounce_py.XXXXXX";
@@ -219,8 +229,6 @@ python_view(const struct str *msg, struct str *view)
 	ssize_t n;
 	pid_t pid;
 
-	if (access(PYTHON, X_OK) < 0)
-		return 0;
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(util_write_all(fd, msg->s, msg->len), 0);
@@ -232,7 +240,7 @@ python_view(const struct str *msg, struct str *view)
 		dup2(pfd[1], 1);
 		close(pfd[0]);
 		close(pfd[1]);
-		execl(PYTHON, "python3", "-I", "-S", "-c", py_script, path, (char *)NULL);
+		execl(python3(), "python3", "-I", "-S", "-c", py_script, path, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -244,7 +252,6 @@ python_view(const struct str *msg, struct str *view)
 	unlink(path);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "python3 could not parse the notice");
-	return 1;
 }
 
 /* check_common - what every notice has */
@@ -385,22 +392,173 @@ START_TEST(test_null_sender)
 }
 END_TEST
 
+/* --- the notices that several cases check -------------------------------- */
+/*
+ * Each build_ function sets up an envelope and a message and returns the
+ * kind of notice to make of them: the cases below check the notice's
+ * text, test_mime its MIME structure.
+ */
+
+/* build_failed_full - two failed, one sent; RET=FULL */
+static enum bounce_kind
+build_failed_full(struct envelope *env, struct str *msg)
+{
+	new_env(env);
+	add(env, "bob@example.com", 'F', 0, "5.1.1",
+	    "host mx.example.com[192.0.2.1] said: 550 5.1.1 <bob@example.com>: "
+	    "Recipient address rejected: User unknown in virtual mailbox table "
+	    "(in reply to RCPT TO command)");
+	add(env, "carol@example.com", 'F', 0, "", NULL);
+	add(env, "dave@example.com", 'S', 0, "2.0.0", "delivered");
+	str_append(msg, small_msg, sizeof(small_msg) - 1);
+	return BOUNCE_FAILED;
+}
+
+/* build_failed_hdrs - one failed; RET=HDRS */
+static enum bounce_kind
+build_failed_hdrs(struct envelope *env, struct str *msg)
+{
+	new_env(env);
+	env->ret = RET_HDRS;
+	add(env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
+	str_append(msg, small_msg, sizeof(small_msg) - 1);
+	return BOUNCE_FAILED;
+}
+
+/* build_delayed - pending recipients with and without NOTIFY=DELAY */
+static enum bounce_kind
+build_delayed(struct envelope *env, struct str *msg)
+{
+	struct str err = STR_INIT;
+
+	ck_assert_int_eq(conf_set("maximal_queue_lifetime", "3d", &err), 0);
+	ck_assert_int_eq(conf_set("delay_warning_time", "4h", &err), 0);
+	str_free(&err);
+	new_env(env);
+	add(env, "bob@example.com", 'P', 0, "4.4.1",
+	    "connect to mx.example.com[192.0.2.1]:25: Connection timed out");
+	add(env, "carol@example.com", 'P', NOTIFY_FAILURE, "4.4.1", "timed out");
+	add(env, "dave@example.com", 'P', NOTIFY_DELAY, "5.1.1", NULL);
+	add(env, "erin@example.com", 'F', 0, "5.1.1", "unknown user");
+	str_append(msg, small_msg, sizeof(small_msg) - 1);
+	return BOUNCE_DELAYED;
+}
+
+/* build_delivered - sent recipients with and without NOTIFY=SUCCESS */
+static enum bounce_kind
+build_delivered(struct envelope *env, struct str *msg)
+{
+	new_env(env);
+	add(env, "bob@example.com", 'S', NOTIFY_SUCCESS | NOTIFY_FAILURE, "2.0.0",
+	    "delivered to mailbox");
+	add(env, "carol@example.com", 'S', 0, "2.0.0", "delivered to mailbox");
+	add(env, "dave@example.com", 'S', NOTIFY_SUCCESS, "5.0.0", NULL);
+	str_append(msg, small_msg, sizeof(small_msg) - 1);
+	return BOUNCE_DELIVERED;
+}
+
+/* build_injection - header and report fields in a reason, address, envid */
+static enum bounce_kind
+build_injection(struct envelope *env, struct str *msg)
+{
+	new_env(env);
+	add(env, "bob@example.com", 'F', 0, "5.0.0", "x");
+	/* env_set_reason cleans; set raw text as any other writer might */
+	free(env->rcpt[0].reason);
+	env->rcpt[0].reason = xstrdup("550 no\r\nSubject: evil\r\n\r\n"
+	    "Final-Recipient: rfc822; mallory@example.com\n\nAction: delivered\x01\x7f");
+	free(env->rcpt[0].addr);
+	env->rcpt[0].addr = xstrdup("bob@example.com\nBcc: mallory@example.com");
+	env->envid = xstrdup("E1\nX-Injected: yes");
+	add(env, "carol@example.com", 'F', 0, "5.0.0", "fine");
+	str_append(msg, small_msg, sizeof(small_msg) - 1);
+	return BOUNCE_FAILED;
+}
+
+/* build_boundary_collision - a message holding the boundaries we would pick */
+static enum bounce_kind
+build_boundary_collision(struct envelope *env, struct str *msg)
+{
+	time_t now = time(NULL);
+	int d;
+
+	new_env(env);
+	add(env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
+	/* the boundaries this second and the next would give, and the
+	 * first two alternatives of each */
+	str_appends(msg, "From: alice@example.org\nSubject: tricky\n\n");
+	for (d = 0; d < 3; d++) {
+		str_printf(msg, "--%s.%lld/%s\n", ORIG_ID, (long long)(now + d), HOST);
+		str_printf(msg, "--%s.%lld/%s.00000000\n", ORIG_ID, (long long)(now + d), HOST);
+		str_printf(msg, "--%s.%lld/%s.00000001--\n", ORIG_ID, (long long)(now + d), HOST);
+		str_printf(msg, "--%s.%lld/%s.0000000\n", ORIG_ID, (long long)(now + d), HOST);
+	}
+	str_appends(msg, "end\n");
+	return BOUNCE_FAILED;
+}
+
+/* long_msg - a 2500-byte header line, a 3000-byte body line, no final LF */
+static void
+long_msg(struct str *msg)
+{
+	size_t i;
+
+	str_appends(msg, "From: alice@example.org\nX-Long: ");
+	for (i = 0; i < 2500; i++)
+		str_appendc(msg, (char)('a' + i % 26));
+	str_appends(msg, "\nSubject: long\n\nshort line\n");
+	for (i = 0; i < 3000; i++)
+		str_appendc(msg, (char)('0' + i % 10));
+	str_appends(msg, "\nlast line without LF");
+}
+
+/* long_rcpt - make the first recipient's reason and address long */
+static void
+long_rcpt(struct envelope *env)
+{
+	free(env->rcpt[0].reason);
+	env->rcpt[0].reason = xmalloc(3001);
+	memset(env->rcpt[0].reason, 'r', 3000);
+	env->rcpt[0].reason[3000] = '\0';
+	free(env->rcpt[0].addr);
+	env->rcpt[0].addr = xmalloc(2001);
+	memset(env->rcpt[0].addr, 'b', 2000);
+	env->rcpt[0].addr[2000] = '\0';
+}
+
+/* build_long_lines - long lines in the message, the reason and the address */
+static enum bounce_kind
+build_long_lines(struct envelope *env, struct str *msg)
+{
+	new_env(env);
+	add(env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
+	long_rcpt(env);
+	long_msg(msg);
+	return BOUNCE_FAILED;
+}
+
+/* build_no_header - a message without a header section; RET=HDRS */
+static enum bounce_kind
+build_no_header(struct envelope *env, struct str *msg)
+{
+	new_env(env);
+	env->ret = RET_HDRS;
+	add(env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
+	str_appends(msg, "just a body line\nand another\n");
+	return BOUNCE_FAILED;
+}
+
 /* --- failed, RET=FULL and RET=HDRS ------------------------------------------ */
 
 START_TEST(test_failed_full)
 {
 	struct envelope env, out_env;
-	struct str out = STR_INIT, view = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT;
 	char date[64], line[128];
+	enum bounce_kind kind;
 
-	new_env(&env);
-	add(&env, "bob@example.com", 'F', 0, "5.1.1",
-	    "host mx.example.com[192.0.2.1] said: 550 5.1.1 <bob@example.com>: "
-	    "Recipient address rejected: User unknown in virtual mailbox table "
-	    "(in reply to RCPT TO command)");
-	add(&env, "carol@example.com", 'F', 0, "", NULL);
-	add(&env, "dave@example.com", 'S', 0, "2.0.0", "delivered");
-	make(&env, small_msg, sizeof(small_msg) - 1, BOUNCE_FAILED, &out_env, &out);
+	kind = build_failed_full(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
 	check_common(&out, &out_env, "Undelivered Mail Returned to Sender");
 
 	ck_assert(has_line(&out, "I'm sorry to have to inform you that your message could not"));
@@ -427,53 +585,30 @@ START_TEST(test_failed_full)
 	ck_assert(has_line(&out, "Content-Type: message/rfc822"));
 	ck_assert_ptr_nonnull(strstr(out.s, small_msg));
 	ck_assert(has_line(&out, "Content-Transfer-Encoding: 7bit"));
-
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "type=multipart/report"));
-		ck_assert(has_line(&view, "report-type=delivery-status"));
-		ck_assert(has_line(&view, "subject=Undelivered Mail Returned to Sender"));
-		ck_assert(has_line(&view, "defects=0"));
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert(has_line(&view, "part=text/plain"));
-		ck_assert(has_line(&view, "part=message/delivery-status"));
-		ck_assert(has_line(&view, "part=message/rfc822"));
-		ck_assert_int_eq(count_prefix(&view, "part-defects"), 0);
-		ck_assert(has_line(&view, "mta=dns; " HOST));
-		ck_assert(has_line(&view, "rcpt=rfc822; bob@example.com|failed|5.1.1"));
-		ck_assert(has_line(&view, "rcpt=rfc822; carol@example.com|failed|5.0.0"));
-		ck_assert(has_line(&view, "returned-subject=lunch on friday"));
-		ck_assert(has_line(&view, "returned-body-len=27"));
-	}
 	env_free(&env);
 	env_free(&out_env);
+	str_free(&msg);
 	str_free(&out);
-	str_free(&view);
 }
 END_TEST
 
 START_TEST(test_failed_hdrs)
 {
 	struct envelope env, out_env;
-	struct str out = STR_INIT, view = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT;
+	enum bounce_kind kind;
 
-	new_env(&env);
-	env.ret = RET_HDRS;
-	add(&env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
-	make(&env, small_msg, sizeof(small_msg) - 1, BOUNCE_FAILED, &out_env, &out);
+	kind = build_failed_hdrs(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
 	check_common(&out, &out_env, "Undelivered Mail Returned to Sender");
 	ck_assert(has_line(&out, "Content-Description: Undelivered Message Headers"));
 	ck_assert(has_line(&out, "Content-Type: text/rfc822-headers"));
 	ck_assert_ptr_nonnull(strstr(out.s, "To: bob@example.com\nSubject: lunch\n  on friday\n\n--"));
 	ck_assert_ptr_null(strstr(out.s, "See you at noon."));
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert(has_line(&view, "part=text/rfc822-headers"));
-		ck_assert(has_line(&view, "rcpt=rfc822; bob@example.com|failed|5.1.1"));
-	}
 	env_free(&env);
 	env_free(&out_env);
+	str_free(&msg);
 	str_free(&out);
-	str_free(&view);
 }
 END_TEST
 
@@ -532,18 +667,12 @@ END_TEST
 START_TEST(test_delayed)
 {
 	struct envelope env, out_env;
-	struct str out = STR_INIT, view = STR_INIT, err = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT, err = STR_INIT;
 	char date[64], line[128];
+	enum bounce_kind kind;
 
-	ck_assert_int_eq(conf_set("maximal_queue_lifetime", "3d", &err), 0);
-	ck_assert_int_eq(conf_set("delay_warning_time", "4h", &err), 0);
-	new_env(&env);
-	add(&env, "bob@example.com", 'P', 0, "4.4.1",
-	    "connect to mx.example.com[192.0.2.1]:25: Connection timed out");
-	add(&env, "carol@example.com", 'P', NOTIFY_FAILURE, "4.4.1", "timed out");
-	add(&env, "dave@example.com", 'P', NOTIFY_DELAY, "5.1.1", NULL);
-	add(&env, "erin@example.com", 'F', 0, "5.1.1", "unknown user");
-	make(&env, small_msg, sizeof(small_msg) - 1, BOUNCE_DELAYED, &out_env, &out);
+	kind = build_delayed(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
 	check_common(&out, &out_env, "Delayed Mail (still being retried)");
 
 	ck_assert(has_line(&out, "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #"));
@@ -562,19 +691,12 @@ START_TEST(test_delayed)
 	ck_assert(has_line(&out, "Content-Description: Undelivered Message Headers"));
 	ck_assert(has_line(&out, "Content-Type: text/rfc822-headers"));
 	ck_assert_ptr_null(strstr(out.s, "See you at noon."));
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "type=multipart/report"));
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert(has_line(&view, "part=text/rfc822-headers"));
-		ck_assert(has_line(&view, "rcpt=rfc822; bob@example.com|delayed|4.4.1"));
-		ck_assert(has_line(&view, "rcpt=rfc822; dave@example.com|delayed|4.0.0"));
-	}
 	ck_assert_int_eq(conf_set("maximal_queue_lifetime", "5d", &err), 0);
 	ck_assert_int_eq(conf_set("delay_warning_time", "0h", &err), 0);
 	env_free(&env);
 	env_free(&out_env);
+	str_free(&msg);
 	str_free(&out);
-	str_free(&view);
 	str_free(&err);
 }
 END_TEST
@@ -582,14 +704,11 @@ END_TEST
 START_TEST(test_delivered)
 {
 	struct envelope env, out_env;
-	struct str out = STR_INIT, view = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT;
+	enum bounce_kind kind;
 
-	new_env(&env);
-	add(&env, "bob@example.com", 'S', NOTIFY_SUCCESS | NOTIFY_FAILURE, "2.0.0",
-	    "delivered to mailbox");
-	add(&env, "carol@example.com", 'S', 0, "2.0.0", "delivered to mailbox");
-	add(&env, "dave@example.com", 'S', NOTIFY_SUCCESS, "5.0.0", NULL);
-	make(&env, small_msg, sizeof(small_msg) - 1, BOUNCE_DELIVERED, &out_env, &out);
+	kind = build_delivered(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
 	check_common(&out, &out_env, "Successful Mail Delivery Report");
 	ck_assert(has_line(&out, "Your message was successfully delivered to the destination(s)"));
 	ck_assert(has_line(&out, "<bob@example.com>: delivered to mailbox"));
@@ -600,14 +719,10 @@ START_TEST(test_delivered)
 	ck_assert_int_eq(count_prefix(&out, "For further assistance"), 0);
 	ck_assert(has_line(&out, "Content-Description: Message Headers"));
 	ck_assert(has_line(&out, "Content-Type: text/rfc822-headers"));
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert(has_line(&view, "rcpt=rfc822; bob@example.com|delivered|2.0.0"));
-	}
 	env_free(&env);
 	env_free(&out_env);
+	str_free(&msg);
 	str_free(&out);
-	str_free(&view);
 }
 END_TEST
 
@@ -693,20 +808,12 @@ END_TEST
 START_TEST(test_injection)
 {
 	struct envelope env, out_env;
-	struct str out = STR_INIT, view = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT;
 	char b[128], line[160];
+	enum bounce_kind kind;
 
-	new_env(&env);
-	add(&env, "bob@example.com", 'F', 0, "5.0.0", "x");
-	/* env_set_reason cleans; set raw text as any other writer might */
-	free(env.rcpt[0].reason);
-	env.rcpt[0].reason = xstrdup("550 no\r\nSubject: evil\r\n\r\n"
-	    "Final-Recipient: rfc822; mallory@example.com\n\nAction: delivered\x01\x7f");
-	free(env.rcpt[0].addr);
-	env.rcpt[0].addr = xstrdup("bob@example.com\nBcc: mallory@example.com");
-	env.envid = xstrdup("E1\nX-Injected: yes");
-	add(&env, "carol@example.com", 'F', 0, "5.0.0", "fine");
-	make(&env, small_msg, sizeof(small_msg) - 1, BOUNCE_FAILED, &out_env, &out);
+	kind = build_injection(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
 	check_common(&out, &out_env, "Undelivered Mail Returned to Sender");
 	ck_assert_int_eq(count_prefix(&out, "Subject:"), 2);	/* ours, lunch */
 	ck_assert_int_eq(count_prefix(&out, "Bcc:"), 0);
@@ -719,16 +826,10 @@ START_TEST(test_injection)
 	boundary(&out, b, sizeof(b));
 	snprintf(line, sizeof(line), "--%s", b);
 	ck_assert_int_eq(count_prefix(&out, line), 4);
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "subject=Undelivered Mail Returned to Sender"));
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert_int_eq(count_prefix(&view, "rcpt="), 2);
-		ck_assert(has_line(&view, "rcpt=rfc822; carol@example.com|failed|5.0.0"));
-	}
 	env_free(&env);
 	env_free(&out_env);
+	str_free(&msg);
 	str_free(&out);
-	str_free(&view);
 }
 END_TEST
 
@@ -737,24 +838,12 @@ END_TEST
 START_TEST(test_boundary_collision)
 {
 	struct envelope env, out_env;
-	struct str msg = STR_INIT, out = STR_INIT, view = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT;
 	char b[128], line[160];
-	time_t now = time(NULL);
-	int d;
+	enum bounce_kind kind;
 
-	new_env(&env);
-	add(&env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
-	/* the boundaries this second and the next would give, and the
-	 * first two alternatives of each */
-	str_appends(&msg, "From: alice@example.org\nSubject: tricky\n\n");
-	for (d = 0; d < 3; d++) {
-		str_printf(&msg, "--%s.%lld/%s\n", ORIG_ID, (long long)(now + d), HOST);
-		str_printf(&msg, "--%s.%lld/%s.00000000\n", ORIG_ID, (long long)(now + d), HOST);
-		str_printf(&msg, "--%s.%lld/%s.00000001--\n", ORIG_ID, (long long)(now + d), HOST);
-		str_printf(&msg, "--%s.%lld/%s.0000000\n", ORIG_ID, (long long)(now + d), HOST);
-	}
-	str_appends(&msg, "end\n");
-	make(&env, msg.s, msg.len, BOUNCE_FAILED, &out_env, &out);
+	kind = build_boundary_collision(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
 	check_common(&out, &out_env, "Undelivered Mail Returned to Sender");
 	boundary(&out, b, sizeof(b));
 	ck_assert_uint_le(strlen(b), 70);
@@ -763,16 +852,10 @@ START_TEST(test_boundary_collision)
 	snprintf(line, sizeof(line), "--%s", b);
 	ck_assert_int_eq(count_prefix(&out, line), 4);
 	ck_assert_ptr_nonnull(strstr(out.s, msg.s));
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert(has_line(&view, "part=message/rfc822"));
-		ck_assert(has_line(&view, "returned-subject=tricky"));
-	}
 	env_free(&env);
 	env_free(&out_env);
 	str_free(&msg);
 	str_free(&out);
-	str_free(&view);
 }
 END_TEST
 
@@ -802,20 +885,14 @@ END_TEST
 START_TEST(test_long_lines)
 {
 	struct envelope env, out_env;
-	struct str msg = STR_INIT, out = STR_INIT, back = STR_INIT, view = STR_INIT;
+	struct str msg = STR_INIT, out = STR_INIT, back = STR_INIT;
 	const char *p, *start, *end, *nl;
-	size_t i, prev;
+	size_t prev;
 	int folds = 0;
 
 	new_env(&env);
 	add(&env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
-	str_appends(&msg, "From: alice@example.org\nX-Long: ");
-	for (i = 0; i < 2500; i++)
-		str_appendc(&msg, (char)('a' + i % 26));
-	str_appends(&msg, "\nSubject: long\n\nshort line\n");
-	for (i = 0; i < 3000; i++)
-		str_appendc(&msg, (char)('0' + i % 10));
-	str_appends(&msg, "\nlast line without LF");
+	long_msg(&msg);
 	make(&env, msg.s, msg.len, BOUNCE_FAILED, &out_env, &out);
 	check_lines(&out);
 
@@ -847,28 +924,15 @@ START_TEST(test_long_lines)
 	ck_assert(memcmp(back.s, msg.s, msg.len) == 0);
 
 	/* a long reason and a long address are wrapped and cut, too */
-	free(env.rcpt[0].reason);
-	env.rcpt[0].reason = xmalloc(3001);
-	memset(env.rcpt[0].reason, 'r', 3000);
-	env.rcpt[0].reason[3000] = '\0';
-	free(env.rcpt[0].addr);
-	env.rcpt[0].addr = xmalloc(2001);
-	memset(env.rcpt[0].addr, 'b', 2000);
-	env.rcpt[0].addr[2000] = '\0';
+	long_rcpt(&env);
 	env_free(&out_env);
 	make(&env, msg.s, msg.len, BOUNCE_FAILED, &out_env, &out);
 	check_lines(&out);
-	if (python_view(&out, &view)) {
-		ck_assert(has_line(&view, "parts=3"));
-		ck_assert(has_line(&view, "defects=0"));
-		ck_assert(has_line(&view, "returned-subject=long"));
-	}
 	env_free(&env);
 	env_free(&out_env);
 	str_free(&msg);
 	str_free(&out);
 	str_free(&back);
-	str_free(&view);
 }
 END_TEST
 
@@ -954,18 +1018,14 @@ END_TEST
 START_TEST(test_odd_messages)
 {
 	struct envelope env, out_env;
-	struct str out = STR_INIT, view = STR_INIT, big = STR_INIT;
-	static const char nohdr[] = "just a body line\nand another\n";
+	struct str out = STR_INIT, big = STR_INIT;
+	enum bounce_kind kind;
 	size_t i;
 
-	new_env(&env);
-	env.ret = RET_HDRS;
-	add(&env, "bob@example.com", 'F', 0, "5.1.1", "unknown user");
-	make(&env, nohdr, sizeof(nohdr) - 1, BOUNCE_FAILED, &out_env, &out);
+	kind = build_no_header(&env, &big);
+	make(&env, big.s, big.len, kind, &out_env, &out);
 	check_lines(&out);
 	ck_assert_ptr_null(strstr(out.s, "just a body line"));
-	if (python_view(&out, &view))
-		ck_assert(has_line(&view, "parts=3"));
 	env_free(&out_env);
 
 	make(&env, "", 0, BOUNCE_FAILED, &out_env, &out);
@@ -979,6 +1039,7 @@ START_TEST(test_odd_messages)
 
 	/* a header section that spans several reads, then a body */
 	env.ret = RET_HDRS;
+	str_reset(&big);
 	for (i = 0; i < 1000; i++)
 		str_printf(&big, "X-Field-%04zu: value\n continued\n", i);
 	str_appends(&big, "\nbody text\n");
@@ -1000,6 +1061,66 @@ START_TEST(test_odd_messages)
 	env_free(&out_env);
 	env_free(&env);
 	str_free(&big);
+	str_free(&out);
+}
+END_TEST
+
+/* --- MIME structure, by python3's email package ------------------------------ */
+
+static const struct {
+	const char	*name;
+	enum bounce_kind (*build)(struct envelope *, struct str *);
+	int		 nrcpt;		/* rcpt= lines in the view */
+	const char	*want[16];	/* lines the view must hold */
+} mime_cases[] = {
+	{ "failed, RET=FULL", build_failed_full, 2, {
+	    "type=multipart/report", "report-type=delivery-status",
+	    "subject=Undelivered Mail Returned to Sender", "defects=0", "parts=3",
+	    "part=text/plain", "part=message/delivery-status", "part=message/rfc822",
+	    "mta=dns; " HOST, "rcpt=rfc822; bob@example.com|failed|5.1.1",
+	    "rcpt=rfc822; carol@example.com|failed|5.0.0",
+	    "returned-subject=lunch on friday", "returned-body-len=27" } },
+	{ "failed, RET=HDRS", build_failed_hdrs, 1, {
+	    "parts=3", "part=text/rfc822-headers",
+	    "rcpt=rfc822; bob@example.com|failed|5.1.1" } },
+	{ "delayed", build_delayed, 2, {
+	    "type=multipart/report", "parts=3", "part=text/rfc822-headers",
+	    "rcpt=rfc822; bob@example.com|delayed|4.4.1",
+	    "rcpt=rfc822; dave@example.com|delayed|4.0.0" } },
+	{ "delivered", build_delivered, 2, {
+	    "parts=3", "rcpt=rfc822; bob@example.com|delivered|2.0.0" } },
+	{ "injection", build_injection, 2, {
+	    "subject=Undelivered Mail Returned to Sender", "parts=3",
+	    "rcpt=rfc822; carol@example.com|failed|5.0.0" } },
+	{ "boundary collision", build_boundary_collision, 1, {
+	    "parts=3", "part=message/rfc822", "returned-subject=tricky" } },
+	{ "long lines", build_long_lines, 1, {
+	    "parts=3", "defects=0", "returned-subject=long" } },
+	{ "no header section", build_no_header, 1, { "parts=3" } },
+};
+
+START_TEST(test_mime)
+{
+	struct envelope env, out_env;
+	struct str msg = STR_INIT, out = STR_INIT, view = STR_INIT;
+	enum bounce_kind kind;
+	size_t i;
+
+	kind = mime_cases[_i].build(&env, &msg);
+	make(&env, msg.s, msg.len, kind, &out_env, &out);
+	python_view(&out, &view);
+	for (i = 0; i < ARRAY_LEN(mime_cases[_i].want) && mime_cases[_i].want[i]; i++)
+		ck_assert_msg(has_line(&view, mime_cases[_i].want[i]),
+		    "case \"%s\": no \"%s\" in:\n%s", mime_cases[_i].name,
+		    mime_cases[_i].want[i], str_c(&view));
+	ck_assert_msg(count_prefix(&view, "rcpt=") == mime_cases[_i].nrcpt,
+	    "case \"%s\": %d recipients in:\n%s", mime_cases[_i].name,
+	    count_prefix(&view, "rcpt="), str_c(&view));
+	ck_assert_msg(count_prefix(&view, "part-defects") == 0,
+	    "case \"%s\": defects in a part:\n%s", mime_cases[_i].name, str_c(&view));
+	env_free(&env);
+	env_free(&out_env);
+	str_free(&msg);
 	str_free(&out);
 	str_free(&view);
 }
@@ -1029,5 +1150,20 @@ bounce_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_odd_messages);
 	suite_add_tcase(s, tc);
+
+	/* Check has no "skipped": the runner counts these SKIP lines instead */
+	if (access(python3(), X_OK) == 0) {
+		TCase *tm = tcase_create("bounce-mime");
+
+		tcase_add_loop_test(tm, test_mime, 0, (int)ARRAY_LEN(mime_cases));
+		suite_add_tcase(s, tm);
+	} else {
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(mime_cases); i++)
+			printf("SKIP: unit: bounce: MIME structure, %s (no %s)\n",
+			    mime_cases[i].name, python3());
+		fflush(stdout);
+	}
 	return s;
 }

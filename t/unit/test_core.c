@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <regex.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -502,8 +503,9 @@ die_hook_mark(void)
 
 START_TEST(test_log_file_contents)
 {
-	char dir[] = "/tmp/ph-unit-XXXXXX", want[128], line[512];
+	char dir[] = "/tmp/ph-unit-XXXXXX", want[128], line[512], host[64], re[256];
 	struct str all = STR_INIT;
+	regex_t rx;
 	pid_t pid;
 	int status;
 	FILE *fp;
@@ -515,6 +517,9 @@ START_TEST(test_log_file_contents)
 		log_set_file(log_path);
 		log_info("first %d", 1);
 		log_warning("second");
+		log_set_service("qmgr");
+		log_info("third");
+		log_set_service(NULL);
 		log_set_die_hook(die_hook_mark);
 		die(EX_TEMPFAIL, "the end");
 	}
@@ -531,6 +536,22 @@ START_TEST(test_log_file_contents)
 	ck_assert_msg(strstr(all.s, want) != NULL, "no info line in:\n%s", all.s);
 	ck_assert_msg(strstr(all.s, "]: warning: second\n") != NULL, "%s", all.s);
 	ck_assert_msg(strstr(all.s, "]: error: the end\nHOOK\n") != NULL, "%s", all.s);
+
+	/* syslog's shape: time stamp, short host name, service[pid] */
+	ck_assert_int_eq(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host + 1, '.'))
+		*strchr(host + 1, '.') = '\0';
+	ck_assert_int_ge(util_snprintf(re, sizeof(re),
+	    "^[A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] %s "
+	    "posthorn/testprog\\[%ld\\]: first 1\n"
+	    "[^\n]* %s posthorn/testprog\\[%ld\\]: warning: second\n"
+	    "[^\n]* %s posthorn/qmgr\\[%ld\\]: third\n"
+	    "[^\n]* %s posthorn/testprog\\[%ld\\]: error: the end\n",
+	    host, (long)pid, host, (long)pid, host, (long)pid, host, (long)pid), 0);
+	ck_assert_int_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_msg(regexec(&rx, all.s, 0, NULL, 0) == 0, "not in syslog's shape:\n%s", all.s);
+	regfree(&rx);
 	unlink(log_path);
 	rmdir(dir);
 	str_free(&all);
