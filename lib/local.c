@@ -114,7 +114,7 @@ alias_get(const struct local_ctx *ctx, const char *name, struct str *value,
 
 /* local_ctx_init - set up for one message */
 void
-local_ctx_init(struct local_ctx *ctx, const struct envelope *env, int msgfd)
+local_ctx_init(struct local_ctx *ctx, struct envelope *env, int msgfd)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->env = env;
@@ -189,6 +189,22 @@ generic_text(int status, const char *dsn)
 }
 
 /*
+ * shown_text - the text of a result as it may be shown: for a target
+ * from a .forward or :include: file, generic_text() and the file's name
+ * and line, never the file's text; otherwise the text itself.
+ */
+static void
+shown_text(const struct expand *ex, int status, const char *dsn,
+    const char *fmt, va_list ap, struct str *out)
+{
+	if (ex->src_file != NULL)
+		str_printf(out, "%s (%s, line %d)", generic_text(status, dsn),
+		    ex->src_file, ex->src_line);
+	else
+		str_vprintf(out, fmt, ap);
+}
+
+/*
  * note - record a result; the worst wins: defer, then bounce, then ok.
  * For a target that came from a .forward or :include: file the text is
  * generic_text() and the file's name and line (see SECURITY above).
@@ -211,14 +227,8 @@ note(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
 	ex->status = status;
 	util_strlcpy(ex->dsn, dsn, sizeof(ex->dsn));
 	str_reset(&ex->text);
-	if (ex->src_file != NULL) {
-		/* Never the file's text: only what happened, and where. */
-		str_printf(&ex->text, "%s (%s, line %d)", generic_text(status, dsn),
-		    ex->src_file, ex->src_line);
-		return;
-	}
 	va_start(ap, fmt);
-	str_vprintf(&ex->text, fmt, ap);
+	shown_text(ex, status, dsn, fmt, ap, &ex->text);
 	va_end(ap);
 }
 
@@ -303,7 +313,8 @@ struct leaf_args {
 };
 
 static void
-in_child(struct expand *ex, struct leaf_args *la)
+in_child(struct expand *ex, struct leaf_args *la, int *rstatus, char *rdsn,
+    struct str *rtext)
 {
 	struct local_ctx *ctx = ex->ctx;
 	struct str why = STR_INIT, buf = STR_INIT;
@@ -315,14 +326,16 @@ in_child(struct expand *ex, struct leaf_args *la)
 	ssize_t n;
 
 	/* O_CLOEXEC: no command the child runs may inherit our result pipe */
+	*rstatus = LOCAL_DEFER;
+	memcpy(rdsn, "4.3.0", 6);
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		note(ex, LOCAL_DEFER, "4.3.0", "pipe: %s", strerror(errno));
+		str_printf(rtext, "pipe: %s", strerror(errno));
 		return;
 	}
 	if ((pid = fork()) < 0) {
 		close(p[0]);
 		close(p[1]);
-		note(ex, LOCAL_DEFER, "4.3.0", "fork: %s", strerror(errno));
+		str_printf(rtext, "fork: %s", strerror(errno));
 		return;
 	}
 	if (pid == 0) {
@@ -395,20 +408,41 @@ in_child(struct expand *ex, struct leaf_args *la)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!eof) {
-		note(ex, LOCAL_DEFER, "4.3.0", "delivery process did not finish in time");
+		str_printf(rtext, "delivery process did not finish in time");
 	} else if (buf.len < 4 || !isdigit((unsigned char)buf.s[0]) || buf.s[1] != ' ') {
-		note(ex, LOCAL_DEFER, "4.3.0", "delivery process failed (status %d)", status);
+		str_printf(rtext, "delivery process failed (status %d)", status);
 	} else {
 		char *sp = strchr(buf.s + 2, ' ');
 
 		if (sp)
 			*sp++ = '\0';
 		st = buf.s[0] - '0';
-		note(ex, st == MBOX_OK ? LOCAL_OK : st == MBOX_BOUNCE ? LOCAL_BOUNCE : LOCAL_DEFER,
-		    buf.s + 2, "%s", sp ? sp : "");
+		*rstatus = st == MBOX_OK ? LOCAL_OK : st == MBOX_BOUNCE ? LOCAL_BOUNCE : LOCAL_DEFER;
+		util_strlcpy(rdsn, buf.s + 2, 16);
+		str_appends(rtext, sp ? sp : "");
 	}
 	str_free(&buf);
 	str_free(&why);
+}
+
+/*
+ * record - a member's final result goes into the envelope (the caller
+ * writes it after the attempt), as it may be shown (shown_text).
+ */
+static void
+record(struct expand *ex, uint64_t key, int status, const char *dsn,
+    const char *text)
+{
+	struct str shown = STR_INIT;
+
+	if (ex->src_file != NULL)
+		str_printf(&shown, "%s (%s, line %d)", generic_text(status, dsn),
+		    ex->src_file, ex->src_line);
+	else
+		str_appends(&shown, text);
+	env_set_member(ex->ctx->env, key, status == LOCAL_OK ? RCPT_SENT : RCPT_FAILED,
+	    dsn, shown.s);
+	str_free(&shown);
 }
 
 /* leaf - deliver (or in verify mode, describe) one final target */
@@ -419,7 +453,11 @@ leaf(struct expand *ex, enum leaf kind, const char *target, const struct passwd 
 	static const char *const kinds[] = { "mailbox", "maildir", "file", "command" };
 	struct local_ctx *ctx = ex->ctx;
 	struct leaf_args la;
-	struct str prefix = STR_INIT;
+	struct str prefix = STR_INIT, text = STR_INIT;
+	struct member *m;
+	uint64_t key;
+	char dsn[16];
+	int status;
 
 	if (ex->report) {
 		str_printf(ex->report, "%s%s %s (as %s)", sep(ex->report),
@@ -429,6 +467,15 @@ leaf(struct expand *ex, enum leaf kind, const char *target, const struct passwd 
 	}
 	if (already_done(ctx, kinds[kind], target)) {
 		note(ex, LOCAL_OK, "2.0.0", "delivered to %s (duplicate suppressed)", kinds[kind]);
+		return;
+	}
+	/* a member that has its final result from an earlier attempt */
+	key = env_member_key(kinds[kind], target, (long)pw->pw_uid);
+	if ((m = env_find_member(ctx->env, key)) != NULL) {
+		if (m->state == RCPT_SENT)
+			note(ex, LOCAL_OK, "2.0.0", "delivered to %s earlier", kinds[kind]);
+		else
+			note(ex, LOCAL_BOUNCE, m->dsn, "%s", m->reason ? m->reason : "failed");
 		return;
 	}
 	memset(&la, 0, sizeof(la));
@@ -447,8 +494,14 @@ leaf(struct expand *ex, enum leaf kind, const char *target, const struct passwd 
 	la.ce.home = pw->pw_dir;
 	la.ce.extension = ex->ext;
 	la.ce.time_limit = conf_time("command_time_limit");
-	in_child(ex, &la);
+	in_child(ex, &la, &status, dsn, &text);
+	if (status != LOCAL_DEFER) {
+		/* final for this member: a retry of the others skips it */
+		record(ex, key, status, dsn, text.s);
+	}
+	note(ex, status, dsn, "%s", text.s);
 	str_free(&prefix);
+	str_free(&text);
 }
 
 /* lookup_user - the passwd entry of a local user (name lowercased) */
@@ -953,6 +1006,9 @@ run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct local_re
 	expand_addr(&ex, rcpt, 0, NULL);
 	if (ex.status == LOCAL_OK && ex.delivered == 0 && ex.text.len == 0)
 		note(&ex, LOCAL_BOUNCE, "5.4.6", "alias expansion of %s leads nowhere (loop?)", rcpt);
+	if (ex.status == LOCAL_DEFER && ex.delivered > 0)
+		str_printf(&ex.text, " (%d other target%s of the expansion delivered; "
+		    "only the rest is retried)", ex.delivered, ex.delivered == 1 ? "" : "s");
 	res->status = ex.status;
 	memcpy(res->dsn, ex.dsn, sizeof(res->dsn));
 	str_set(&res->text, str_c(&ex.text));

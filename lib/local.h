@@ -27,7 +27,7 @@
 #define LOCAL_BOUNCE	2
 
 struct local_ctx {
-	const struct envelope *env;
+	struct envelope	*env;		/* members of expansions are recorded here */
 	int		 msgfd;
 	int		 privileged;	/* running as root: switch users */
 	char		**mydest;
@@ -48,7 +48,7 @@ struct local_result {
 	struct str	 text;
 };
 
-void	 local_ctx_init(struct local_ctx *, const struct envelope *, int);
+void	 local_ctx_init(struct local_ctx *, struct envelope *, int);
 void	 local_ctx_free(struct local_ctx *);
 void	 local_forget_forwards(struct local_ctx *);
 int	 local_is_local(const struct local_ctx *, const char *);

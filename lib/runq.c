@@ -307,6 +307,27 @@ out:
 }
 
 /*
+ * drop_forwarded - leave out of a recipient's forwarded addresses those
+ * an earlier attempt queued already (members recorded as sent).
+ */
+static void
+drop_forwarded(struct local_ctx *ctx, const struct envelope *env)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ctx->nfwd; i++) {
+		struct member *m = env_find_member(env,
+		    env_member_key("forward", ctx->fwd[i], 0));
+
+		if (m != NULL && m->state == RCPT_SENT)
+			free(ctx->fwd[i]);
+		else
+			ctx->fwd[n++] = ctx->fwd[i];
+	}
+	ctx->nfwd = n;
+}
+
+/*
  * forward - queue a new message to the remote addresses an alias or
  * .forward expanded to. Delivered-To: goes on top so that a loop back to
  * this host is caught. The message is copied from the queued one through
@@ -549,7 +570,8 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 	struct str err = STR_INIT;
 	size_t i;
 	int fd = -1, msgfd = -1, rc, result = 0, changed = 0, pending;
-	int notices_failed = 0, forwarded;
+	int notices_failed = 0, forwarded, only_forwarded;
+	size_t j;
 	double t_attempt = now_f(), t_rcpt;
 
 	log_set_service("qmgr");
@@ -623,7 +645,10 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		log_set_service("local");
 		local_deliver(&ctx, r->addr, &res);
 		forwarded = 0;
-		if (res.status == LOCAL_OK && ctx.nfwd > 0) {
+		only_forwarded = res.status == LOCAL_OK && res.text.len == 0;
+		drop_forwarded(&ctx, &env);
+		if (ctx.nfwd > 0) {
+			/* forwarded addresses are members too: queued once */
 			str_reset(&err);
 			forwarded = 1;
 			if (forward(&ctx, &env, r->addr, t_attempt, t_rcpt, &err) < 0) {
@@ -631,15 +656,23 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 				memcpy(res.dsn, "4.3.0", 6);
 				str_reset(&res.text);
 				str_printf(&res.text, "cannot queue forwarded copy: %s", err.s);
+			} else {
+				for (j = 0; j < ctx.nfwd; j++)
+					env_set_member(&env, env_member_key("forward",
+					    ctx.fwd[j], 0), RCPT_SENT, "2.0.0", "forwarded");
 			}
 		}
 		local_forget_forwards(&ctx);
+		if (res.status == LOCAL_OK && res.dsn[0] == '\0') {
+			memcpy(res.dsn, "2.0.0", 6);
+			str_set(&res.text, "forwarded");
+		}
 		env_set_reason(r, res.dsn, str_c(&res.text));
 		switch (res.status) {
 		case LOCAL_OK:
 			r->state = RCPT_SENT;
 			/* only forwarded: its "forwarded as" line says it all */
-			if (!forwarded || res.text.len > 0)
+			if (!forwarded || !only_forwarded)
 				log_result(&env, r, "local", t_attempt, t_rcpt, "sent");
 			break;
 		case LOCAL_BOUNCE:

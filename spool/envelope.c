@@ -32,6 +32,11 @@
  *   R<state><notify><reported> TAB addr TAB orcpt TAB dsn TAB reason
  *                      one per recipient; state P, S or F; notify one hex
  *                      digit of NOTIFY_* bits; reported 0 or 1
+ *   X<state><key> TAB dsn TAB reason
+ *                      a member (queue files only, after the R records):
+ *                      a target an expansion reached that has its final
+ *                      result, state S or F, key 16 hex digits (see
+ *                      struct member); a retry delivers only the others
  *   .                  end of the envelope (queue files) or
  *   M                  end of the envelope, message follows (maildrop)
  *
@@ -73,6 +78,9 @@ env_free(struct envelope *env)
 		free(env->rcpt[i].reason);
 	}
 	free(env->rcpt);
+	for (i = 0; i < env->nmember; i++)
+		free(env->member[i].reason);
+	free(env->member);
 	free(env->sender);
 	free(env->fullname);
 	free(env->envid);
@@ -202,6 +210,118 @@ env_format(const struct envelope *env, struct str *out)
 		    r->notify & 0xf, r->reported ? 1 : 0, r->addr,
 		    r->orcpt ? r->orcpt : "", r->dsn, r->reason ? r->reason : "");
 	}
+	for (i = 0; i < env->nmember; i++) {
+		const struct member *m = &env->member[i];
+
+		str_printf(out, "X%c%016llx\t%s\t%s\n", m->state,
+		    (unsigned long long)m->key, m->dsn, m->reason ? m->reason : "");
+	}
+}
+
+/*
+ * env_member_key - the key of a member: FNV-1a, 64 bits, over its kind,
+ * target and identity. Collisions inside one message are not a practical
+ * concern (2^-64 a pair).
+ */
+uint64_t
+env_member_key(const char *kind, const char *target, long uid)
+{
+	uint64_t h = 14695981039346656037ULL;
+	char num[32];
+	const char *parts[4];
+	size_t i;
+	const unsigned char *p;
+
+	(void)util_snprintf(num, sizeof(num), "%ld", uid);
+	parts[0] = kind;
+	parts[1] = target;
+	parts[2] = num;
+	parts[3] = NULL;
+	for (i = 0; parts[i]; i++) {
+		for (p = (const unsigned char *)parts[i]; *p; p++) {
+			h ^= *p;
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;	/* separator: no byte of text */
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* env_find_member - the member with this key, or NULL */
+struct member *
+env_find_member(const struct envelope *env, uint64_t key)
+{
+	size_t i;
+
+	for (i = 0; i < env->nmember; i++)
+		if (env->member[i].key == key)
+			return &env->member[i];
+	return NULL;
+}
+
+/* env_set_member - record (or update) a member's final result */
+struct member *
+env_set_member(struct envelope *env, uint64_t key, char state,
+    const char *dsn, const char *reason)
+{
+	struct member *m = env_find_member(env, key);
+
+	if (m == NULL) {
+		if (env->nmember == env->member_cap) {
+			env->member_cap = env->member_cap ? env->member_cap * 2 : 8;
+			env->member = xreallocarray(env->member, env->member_cap,
+			    sizeof(*m));
+		}
+		m = &env->member[env->nmember++];
+		memset(m, 0, sizeof(*m));
+		m->key = key;
+	}
+	m->state = state;
+	free(m->reason);
+	m->reason = reason && *reason ? clean_copy(reason) : NULL;
+	if (dsn == NULL || strlen(dsn) >= sizeof(m->dsn))
+		dsn = "";
+	memcpy(m->dsn, dsn, strlen(dsn) + 1);
+	return m;
+}
+
+/* parse_member - one X record: state, key, then dsn TAB reason */
+static int
+parse_member(struct envelope *env, char *v, struct str *err)
+{
+	char *tab, *end;
+	unsigned long long key;
+	size_t i;
+
+	if ((v[0] != RCPT_SENT && v[0] != RCPT_FAILED) || strlen(v) < 18 ||
+	    v[17] != '\t') {
+		str_printf(err, "malformed member record");
+		return -1;
+	}
+	for (i = 1; i < 17; i++)
+		if (!isxdigit((unsigned char)v[i]) || isupper((unsigned char)v[i])) {
+			str_printf(err, "malformed member record");
+			return -1;
+		}
+	v[17] = '\0';
+	key = strtoull(v + 1, &end, 16);
+	if ((tab = strchr(v + 18, '\t')) == NULL || strchr(tab + 1, '\t') != NULL ||
+	    (size_t)(tab - (v + 18)) >= sizeof(env->member[0].dsn)) {
+		str_printf(err, "malformed member record");
+		return -1;
+	}
+	*tab = '\0';
+	if (env->nmember >= SPOOL_MEMBER_MAX) {
+		str_printf(err, "more than %d members", SPOOL_MEMBER_MAX);
+		return -1;
+	}
+	if (env_find_member(env, key) != NULL) {
+		str_printf(err, "duplicate member record");
+		return -1;
+	}
+	env_set_member(env, key, v[0], v + 18, tab + 1);
+	return 0;
 }
 
 /* parse_num - a decimal number from 0 to max, 64-bit */
@@ -415,7 +535,15 @@ env_parse(const char *buf, size_t len, struct envelope *env, size_t *used,
 			env->warned = (int)num;
 			break;
 		case 'R':
+			if (env->nmember > 0) {
+				str_printf(err, "recipient record after member records");
+				goto bad;
+			}
 			if (parse_rcpt(env, line + 1, err) < 0)
+				goto bad;
+			break;
+		case 'X':
+			if (parse_member(env, line + 1, err) < 0)
 				goto bad;
 			break;
 		case '.':

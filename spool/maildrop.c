@@ -117,6 +117,11 @@ check_entry(const char *buf, size_t used, struct envelope *env,
 		str_printf(err, "maildrop entry without a queue ID");
 		return SPOOL_BAD;
 	}
+	if (env->nmember > 0) {
+		/* only delivery records members: a submission has none */
+		str_printf(err, "maildrop entry with member records");
+		return SPOOL_BAD;
+	}
 	if (env->size < 0 || env->size != msglen) {
 		str_printf(err, "message size %lld does not match the envelope's %lld",
 		    msglen, env->size);

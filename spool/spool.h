@@ -72,6 +72,23 @@ struct rcpt {
 	char	*reason;	/* last result text or NULL */
 };
 
+/*
+ * A member: one final target that local delivery reached by expanding a
+ * recipient (an alias member, a line of a .forward or :include: file, a
+ * forwarded address), once it has a final result. key is a 64-bit hash
+ * of what the target is (kind, target, identity), so that the envelope
+ * never holds the text of a user's file; a retry skips members that
+ * have their copy (S) and repeats the verdict of those that failed (F).
+ */
+struct member {
+	uint64_t key;
+	char	 state;		/* RCPT_SENT or RCPT_FAILED */
+	char	 dsn[16];
+	char	*reason;	/* or NULL */
+};
+
+#define SPOOL_MEMBER_MAX 100000	/* most members recorded for one message */
+
 struct envelope {
 	char	 id[SPOOL_ID_LEN + 1];
 	time_t	 arrival;
@@ -91,6 +108,9 @@ struct envelope {
 	struct rcpt *rcpt;
 	size_t	 nrcpt;
 	size_t	 rcpt_cap;
+	struct member *member;	/* expanded targets done (queue files only) */
+	size_t	 nmember;
+	size_t	 member_cap;
 };
 
 /* a file being written: see writer.c */
@@ -123,6 +143,10 @@ void	 env_format(const struct envelope *, struct str *);
 int	 env_parse(const char *, size_t, struct envelope *, size_t *, struct str *);
 int	 env_check_addr(const char *, struct str *);
 int	 env_pending(const struct envelope *);
+struct member *env_find_member(const struct envelope *, uint64_t);
+struct member *env_set_member(struct envelope *, uint64_t, char, const char *,
+	    const char *);
+uint64_t env_member_key(const char *, const char *, long);
 
 /* spool.c */
 int	 spool_check_space(long long, long long, struct str *);

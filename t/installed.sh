@@ -185,7 +185,7 @@ if mountpoint -q "$FS"; then
 		rc=$?
 		if [ $rc = 0 ]; then ok=$((ok + 1)); elif [ $rc = 75 ]; then refused=1; break; else break; fi
 	done
-	check "full file system: sendmail refuses with 75 after $ok messages" [ $refused = 1 ] && [ $ok -gt 5 ]
+	check "full file system: sendmail refuses with 75 after $ok messages" test $refused = 1 -a $ok -gt 5
 	check "... and says why" grep -q 'insufficient free space' "$FS/err"
 	as "$U1" "$SBIN/runq" -C "$FS/conf" -q
 	check "... every accepted message delivered from the full disk ($ok)" [ "$(grep -c '^Subject: fill-' "$FS/mail/$U1")" = "$ok" ]

@@ -12,7 +12,7 @@ check "mailq alone leaves the spool uncreated" [ ! -e "$D/spool" ]
 
 printf 'Subject: first\n\nx\n' | sm -odq "$ME"
 check "sendmail -odq on a new private instance: exit 0" [ $? = 0 ]
-check "sendmail created the tree" [ -d "$D/spool/queue/F" ] && [ -d "$D/spool/maildrop" ]
+check "sendmail created the tree" test -d "$D/spool/queue/F" -a -d "$D/spool/maildrop"
 check "the entry is in the maildrop" [ "$(ls "$D/spool/maildrop" | wc -l)" = 1 ]
 rm -rf "$D/spool"
 runq -q

@@ -32,8 +32,8 @@ queue_three() {
 delivered() { sed -n 's/^Subject: sel-//p' "$MB" | sort | tr '\n' ' ' | sed 's/ $//'; }
 
 queue_three
-check "setup: three messages queued, none delivered" [ "$(queued)" = 3 ] && [ -z "$(delivered)" ]
-check "setup: three queue IDs" [ -n "$ID_a" ] && [ -n "$ID_b" ] && [ -n "$ID_c" ]
+check "setup: three messages queued, none delivered" test "$(queued)" = 3 -a -z "$(delivered)"
+check "setup: three queue IDs" test -n "$ID_a" -a -n "$ID_b" -a -n "$ID_c"
 
 runq -I "$ID_b"
 check "runq -I ID delivers that message only" [ "$(delivered)" = b ]

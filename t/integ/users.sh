@@ -71,7 +71,7 @@ sed -i '/^home_mailbox/d' "$C"
 echo secret > "$D/target"
 rm -f "$D/mail/$A"; ln -s "$D/target" "$D/mail/$A"
 printf 'Subject: sym\n\nx\n' | sm -odi "$A"
-check "symlinked mailbox refused (deferred, queued)" [ $? = 0 ] && [ "$(queued)" -ge 1 ]
+check "symlinked mailbox refused (deferred, queued)" test $? = 0 -a "$(queued)" -ge 1
 check "symlink target untouched" [ "$(cat "$D/target")" = secret ]
 check "reason says symbolic link" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'symbolic link'"
 rm -f "$D/mail/$A"
