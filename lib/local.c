@@ -175,7 +175,7 @@ local_is_local(const struct local_ctx *ctx, const char *addr)
 static const char *
 generic_text(int status, const char *dsn)
 {
-	if (status == LOCAL_OK)
+	if (status == DS_OK)
 		return "delivered";
 	if (strcmp(dsn, "5.1.1") == 0)
 		return "unknown user";
@@ -185,7 +185,7 @@ generic_text(int status, const char *dsn)
 		return "mail to commands or files is not allowed";
 	if (strncmp(dsn, "4.2.", 4) == 0)
 		return "mailbox or file temporarily unavailable";
-	return status == LOCAL_DEFER ? "delivery temporarily failed" : "delivery failed";
+	return status == DS_DEFER ? "delivery temporarily failed" : "delivery failed";
 }
 
 /*
@@ -217,12 +217,12 @@ static void
 note(struct expand *ex, int status, const char *dsn, const char *fmt, ...)
 {
 	va_list ap;
-	int rank_new = status == LOCAL_DEFER ? 2 : status == LOCAL_BOUNCE ? 1 : 0;
-	int rank_old = ex->status == LOCAL_DEFER ? 2 : ex->status == LOCAL_BOUNCE ? 1 : 0;
+	int rank_new = status == DS_DEFER ? 2 : status == DS_BOUNCE ? 1 : 0;
+	int rank_old = ex->status == DS_DEFER ? 2 : ex->status == DS_BOUNCE ? 1 : 0;
 
-	if (status == LOCAL_OK)
+	if (status == DS_OK)
 		ex->delivered++;
-	if (rank_new < rank_old || (rank_new == rank_old && ex->text.len > 0 && status != LOCAL_OK))
+	if (rank_new < rank_old || (rank_new == rank_old && ex->text.len > 0 && status != DS_OK))
 		return;
 	ex->status = status;
 	util_strlcpy(ex->dsn, dsn, sizeof(ex->dsn));
@@ -313,12 +313,12 @@ struct leaf_args {
 };
 
 static void
-in_child(struct expand *ex, struct leaf_args *la, int *rstatus, char *rdsn,
-    struct str *rtext)
+in_child(struct expand *ex, struct leaf_args *la, struct dresult *res)
 {
 	struct local_ctx *ctx = ex->ctx;
-	struct str why = STR_INIT, buf = STR_INIT;
-	char dsn[16] = "4.3.0", rbuf[4096];
+	struct dresult cres;
+	struct str buf = STR_INIT;
+	char rbuf[4096];
 	int p[2], status = 0, st, eof = 0;
 	long long deadline;
 	struct pollfd pfd;
@@ -326,49 +326,46 @@ in_child(struct expand *ex, struct leaf_args *la, int *rstatus, char *rdsn,
 	ssize_t n;
 
 	/* O_CLOEXEC: no command the child runs may inherit our result pipe */
-	*rstatus = LOCAL_DEFER;
-	memcpy(rdsn, "4.3.0", 6);
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		str_printf(rtext, "pipe: %s", strerror(errno));
+		dresult_set(res, DS_DEFER, "4.3.0", "pipe: %s", strerror(errno));
 		return;
 	}
 	if ((pid = fork()) < 0) {
 		close(p[0]);
 		close(p[1]);
-		str_printf(rtext, "fork: %s", strerror(errno));
+		dresult_set(res, DS_DEFER, "4.3.0", "fork: %s", strerror(errno));
 		return;
 	}
 	if (pid == 0) {
 		close(p[0]);
+		dresult_init(&cres);
+		st = -1;
 		if (ctx->privileged) {
 			if (la->kind == LEAF_MBOX &&
-			    mbox_create(la->target, la->pw->pw_uid, la->pw->pw_gid, dsn, &why) != MBOX_OK)
-				st = MBOX_DEFER;
-			else if (privs_become(la->pw->pw_uid, la->pw->pw_gid) < 0) {
-				st = MBOX_DEFER;
-				str_printf(&why, "cannot switch to uid %ld: %s",
+			    mbox_create(la->target, la->pw->pw_uid, la->pw->pw_gid, &cres) != DS_OK)
+				st = DS_DEFER;
+			else if (privs_become(la->pw->pw_uid, la->pw->pw_gid) < 0)
+				st = dresult_set(&cres, DS_DEFER, "4.3.0", "cannot switch to uid %ld: %s",
 				    (long)la->pw->pw_uid, strerror(errno));
-			} else
-				st = -1;
-		} else
-			st = -1;
+		}
 		if (st < 0) {
 			switch (la->kind) {
 			case LEAF_MBOX:
-				st = mbox_deliver(la->target, la->owner, 1, &la->msg, dsn, &why);
+				st = mbox_deliver(la->target, la->owner, 1, &la->msg, &cres);
 				break;
 			case LEAF_FILE:
-				st = mbox_deliver(la->target, la->owner, 0, &la->msg, dsn, &why);
+				st = mbox_deliver(la->target, la->owner, 0, &la->msg, &cres);
 				break;
 			case LEAF_MAILDIR:
-				st = maildir_deliver(la->target, &la->msg, ctx->myhostname, dsn, &why);
+				st = maildir_deliver(la->target, &la->msg, ctx->myhostname, &cres);
 				break;
 			case LEAF_COMMAND:
-				st = command_deliver(la->target, &la->ce, &la->msg, dsn, &why);
+				st = command_deliver(la->target, &la->ce, &la->msg, &cres);
 				break;
 			}
 		}
-		str_printf(&buf, "%d %s %s", st, dsn, str_c(&why));
+		str_printf(&buf, "%d %s %s", st, cres.dsn[0] ? cres.dsn : "4.3.0",
+		    str_c(&cres.text));
 		if (buf.len > RESULT_MAX)
 			str_truncate(&buf, RESULT_MAX);
 		(void)util_write_all(p[1], buf.s, buf.len);
@@ -408,21 +405,19 @@ in_child(struct expand *ex, struct leaf_args *la, int *rstatus, char *rdsn,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!eof) {
-		str_printf(rtext, "delivery process did not finish in time");
+		dresult_set(res, DS_DEFER, "4.3.0", "delivery process did not finish in time");
 	} else if (buf.len < 4 || !isdigit((unsigned char)buf.s[0]) || buf.s[1] != ' ') {
-		str_printf(rtext, "delivery process failed (status %d)", status);
+		dresult_set(res, DS_DEFER, "4.3.0", "delivery process failed (status %d)", status);
 	} else {
 		char *sp = strchr(buf.s + 2, ' ');
 
 		if (sp)
 			*sp++ = '\0';
 		st = buf.s[0] - '0';
-		*rstatus = st == MBOX_OK ? LOCAL_OK : st == MBOX_BOUNCE ? LOCAL_BOUNCE : LOCAL_DEFER;
-		util_strlcpy(rdsn, buf.s + 2, 16);
-		str_appends(rtext, sp ? sp : "");
+		dresult_set(res, st == DS_OK ? DS_OK : st == DS_BOUNCE ? DS_BOUNCE : DS_DEFER,
+		    buf.s + 2, "%s", sp ? sp : "");
 	}
 	str_free(&buf);
-	str_free(&why);
 }
 
 /*
@@ -440,7 +435,7 @@ record(struct expand *ex, uint64_t key, int status, const char *dsn,
 		    ex->src_file, ex->src_line);
 	else
 		str_appends(&shown, text);
-	env_set_member(ex->ctx->env, key, status == LOCAL_OK ? RCPT_SENT : RCPT_FAILED,
+	env_set_member(ex->ctx->env, key, status == DS_OK ? RCPT_SENT : RCPT_FAILED,
 	    dsn, shown.s);
 	str_free(&shown);
 }
@@ -453,11 +448,10 @@ leaf(struct expand *ex, enum leaf kind, const char *target, const struct passwd 
 	static const char *const kinds[] = { "mailbox", "maildir", "file", "command" };
 	struct local_ctx *ctx = ex->ctx;
 	struct leaf_args la;
-	struct str prefix = STR_INIT, text = STR_INIT;
+	struct str prefix = STR_INIT;
+	struct dresult res;
 	struct member *m;
 	uint64_t key;
-	char dsn[16];
-	int status;
 
 	if (ex->report) {
 		str_printf(ex->report, "%s%s %s (as %s)", sep(ex->report),
@@ -466,16 +460,16 @@ leaf(struct expand *ex, enum leaf kind, const char *target, const struct passwd 
 		return;
 	}
 	if (already_done(ctx, kinds[kind], target)) {
-		note(ex, LOCAL_OK, "2.0.0", "delivered to %s (duplicate suppressed)", kinds[kind]);
+		note(ex, DS_OK, "2.0.0", "delivered to %s (duplicate suppressed)", kinds[kind]);
 		return;
 	}
 	/* a member that has its final result from an earlier attempt */
 	key = env_member_key(kinds[kind], target, (long)pw->pw_uid);
 	if ((m = env_find_member(ctx->env, key)) != NULL) {
 		if (m->state == RCPT_SENT)
-			note(ex, LOCAL_OK, "2.0.0", "delivered to %s earlier", kinds[kind]);
+			note(ex, DS_OK, "2.0.0", "delivered to %s earlier", kinds[kind]);
 		else
-			note(ex, LOCAL_BOUNCE, m->dsn, "%s", m->reason ? m->reason : "failed");
+			note(ex, DS_BOUNCE, m->dsn, "%s", m->reason ? m->reason : "failed");
 		return;
 	}
 	memset(&la, 0, sizeof(la));
@@ -494,14 +488,15 @@ leaf(struct expand *ex, enum leaf kind, const char *target, const struct passwd 
 	la.ce.home = pw->pw_dir;
 	la.ce.extension = ex->ext;
 	la.ce.time_limit = conf_time("command_time_limit");
-	in_child(ex, &la, &status, dsn, &text);
-	if (status != LOCAL_DEFER) {
+	dresult_init(&res);
+	in_child(ex, &la, &res);
+	if (res.status != DS_DEFER) {
 		/* final for this member: a retry of the others skips it */
-		record(ex, key, status, dsn, text.s);
+		record(ex, key, res.status, res.dsn, str_c(&res.text));
 	}
-	note(ex, status, dsn, "%s", text.s);
+	note(ex, res.status, res.dsn, "%s", str_c(&res.text));
 	str_free(&prefix);
-	str_free(&text);
+	dresult_free(&res);
 }
 
 /* lookup_user - the passwd entry of a local user (name lowercased) */
@@ -632,16 +627,16 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 			log_warning("%s: ignoring %s: it is a symbolic link", id, path);
 			if (!include)
 				return 0;
-			note_named(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s is a symbolic link", path);
+			note_named(ex, DS_BOUNCE, "5.3.0", ":include: file %s is a symbolic link", path);
 			return -1;
 		}
 		if (include && (errno == ENOENT || errno == EACCES)) {
 			/* the list names a file that is not there or not its to read */
-			note_named(ex, LOCAL_BOUNCE, "5.3.0", "cannot open :include: file %s: %s",
+			note_named(ex, DS_BOUNCE, "5.3.0", "cannot open :include: file %s: %s",
 			    path, strerror(errno));
 			return -1;
 		}
-		note_named(ex, LOCAL_DEFER, "4.3.0", "cannot open %s: %s", path, strerror(errno));
+		note_named(ex, DS_DEFER, "4.3.0", "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
@@ -652,7 +647,7 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 		    root_ok ? " or root" : "");
 		if (!include)
 			return 0;
-		note_named(ex, LOCAL_BOUNCE, "5.3.0", ":include: file %s fails the ownership "
+		note_named(ex, DS_BOUNCE, "5.3.0", ":include: file %s fails the ownership "
 		    "and mode checks", path);
 		return -1;
 	}
@@ -660,7 +655,7 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 		str_append(&data, buf, (size_t)n);
 	close(fd);
 	if (n < 0 || data.len >= FORWARD_MAX) {
-		note_named(ex, LOCAL_DEFER, "4.3.0", "cannot read %s (error or larger than %d bytes)",
+		note_named(ex, DS_DEFER, "4.3.0", "cannot read %s (error or larger than %d bytes)",
 		    path, FORWARD_MAX);
 		str_free(&data);
 		return -1;
@@ -670,7 +665,7 @@ read_list_file(struct expand *ex, const char *path, const struct passwd *as,
 	else
 		count = aliases_split_file(str_c(&data), targets, lines, &err);
 	if (count < 0)
-		note_named(ex, LOCAL_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)",
+		note_named(ex, DS_DEFER, "4.3.5", "bad syntax in %s: %s (mail waits until it is fixed)",
 		    path, str_c(&err));
 	str_free(&data);
 	str_free(&err);
@@ -757,7 +752,7 @@ include(struct expand *ex, const char *path, int depth, enum origin from,
 		owner = st.st_uid;
 	} else {
 		if ((as = dp = privs_user()) == NULL) {
-			note(ex, LOCAL_DEFER, "4.3.0", "no such user: default_privs");
+			note(ex, DS_DEFER, "4.3.0", "no such user: default_privs");
 			return;
 		}
 		owner = 0;
@@ -800,14 +795,14 @@ targets(struct expand *ex, char **t, const int *lines, const char *src,
 			const char *setting = x[0] == '|' ? "allow_mail_to_commands" : "allow_mail_to_files";
 
 			if (!allowed(setting, from)) {
-				note(ex, LOCAL_BOUNCE, "5.7.1", "mail to %s is not allowed (%s)",
+				note(ex, DS_BOUNCE, "5.7.1", "mail to %s is not allowed (%s)",
 				    x[0] == '|' ? "commands" : "files", setting);
 				continue;
 			}
 			if (runas == NULL)
 				runas = who ? copy_pw(who) : privs_user();
 			if (runas == NULL) {
-				note(ex, LOCAL_DEFER, "4.3.0", "no such user: default_privs");
+				note(ex, DS_DEFER, "4.3.0", "no such user: default_privs");
 				continue;
 			}
 			if (x[0] == '|')
@@ -822,7 +817,7 @@ targets(struct expand *ex, char **t, const int *lines, const char *src,
 
 			addr_qualify(x + 1, ex->ctx->myorigin, &q);
 			if (pw == NULL)
-				note(ex, LOCAL_BOUNCE, "5.1.1", "unknown user: \"%s\"", x + 1);
+				note(ex, DS_BOUNCE, "5.1.1", "unknown user: \"%s\"", x + 1);
 			else {
 				struct passwd *c = copy_pw(pw);
 
@@ -835,7 +830,7 @@ targets(struct expand *ex, char **t, const int *lines, const char *src,
 
 			addr_qualify(self, ex->ctx->myorigin, &q);
 			if (pw == NULL)
-				note(ex, LOCAL_BOUNCE, "5.1.1", "unknown user: \"%s\"", self);
+				note(ex, DS_BOUNCE, "5.1.1", "unknown user: \"%s\"", self);
 			else {
 				struct passwd *c = copy_pw(pw);
 
@@ -895,7 +890,7 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 
 	for (i = 0; i < ctx->ndt; i++) {
 		if (strcasecmp(ctx->delivered_to[i], addr) == 0) {
-			note(ex, LOCAL_BOUNCE, "5.4.6", "mail forwarding loop for %s", addr);
+			note(ex, DS_BOUNCE, "5.4.6", "mail forwarding loop for %s", addr);
 			goto out;
 		}
 	}
@@ -908,7 +903,7 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 		goto out;
 	}
 	if (depth > MAX_DEPTH) {
-		note(ex, LOCAL_BOUNCE, "5.4.6", "alias expansion too deep for %s", addr);
+		note(ex, DS_BOUNCE, "5.4.6", "alias expansion too deep for %s", addr);
 		goto out;
 	}
 	if (visited(ex, addr))
@@ -933,14 +928,14 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 		r = alias_get(ctx, local.s, &value, &err);
 	}
 	if (r < 0) {
-		note(ex, LOCAL_DEFER, "4.3.0", "alias database unavailable: %s", str_c(&err));
+		note(ex, DS_DEFER, "4.3.0", "alias database unavailable: %s", str_c(&err));
 		goto out_ext;
 	}
 	if (r > 0) {
 		struct str owner = STR_INIT, ov = STR_INIT, oe = STR_INIT;
 
 		if (aliases_split(value.s, &t, &err) < 0) {
-			note(ex, LOCAL_DEFER, "4.3.0", "bad alias %s: %s", local.s, str_c(&err));
+			note(ex, DS_DEFER, "4.3.0", "bad alias %s: %s", local.s, str_c(&err));
 			goto out_ext;
 		}
 		str_printf(&owner, "owner-%s", local.s);
@@ -959,7 +954,7 @@ expand_addr(struct expand *ex, const char *addr, int depth,
 
 	/* a user */
 	if ((pw = lookup_user(local.s)) == NULL) {
-		note(ex, LOCAL_BOUNCE, "5.1.1", "unknown user: \"%s\"", local.s);
+		note(ex, DS_BOUNCE, "5.1.1", "unknown user: \"%s\"", local.s);
 		goto out_ext;
 	}
 	pwc = copy_pw(pw);
@@ -992,7 +987,7 @@ out:
 
 /* run - expand one recipient, with or without delivering */
 static void
-run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct local_result *res)
+run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct dresult *res)
 {
 	struct expand ex;
 	size_t i;
@@ -1001,12 +996,12 @@ run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct local_re
 	ex.ctx = ctx;
 	ex.rcpt = rcpt;
 	ex.report = report;
-	ex.status = LOCAL_OK;
+	ex.status = DS_OK;
 	str_init(&ex.text);
 	expand_addr(&ex, rcpt, 0, NULL);
-	if (ex.status == LOCAL_OK && ex.delivered == 0 && ex.text.len == 0)
-		note(&ex, LOCAL_BOUNCE, "5.4.6", "alias expansion of %s leads nowhere (loop?)", rcpt);
-	if (ex.status == LOCAL_DEFER && ex.delivered > 0)
+	if (ex.status == DS_OK && ex.delivered == 0 && ex.text.len == 0)
+		note(&ex, DS_BOUNCE, "5.4.6", "alias expansion of %s leads nowhere (loop?)", rcpt);
+	if (ex.status == DS_DEFER && ex.delivered > 0)
 		str_printf(&ex.text, " (%d other target%s of the expansion delivered; "
 		    "only the rest is retried)", ex.delivered, ex.delivered == 1 ? "" : "s");
 	res->status = ex.status;
@@ -1020,7 +1015,7 @@ run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct local_re
 
 /* local_deliver - deliver to one local recipient */
 void
-local_deliver(struct local_ctx *ctx, const char *rcpt, struct local_result *res)
+local_deliver(struct local_ctx *ctx, const char *rcpt, struct dresult *res)
 {
 	run(ctx, rcpt, NULL, res);
 }
@@ -1029,12 +1024,12 @@ local_deliver(struct local_ctx *ctx, const char *rcpt, struct local_result *res)
 void
 local_verify(struct local_ctx *ctx, const char *rcpt, struct str *out)
 {
-	struct local_result res;
+	struct dresult res;
 
 	str_init(&res.text);
 	str_reset(out);
 	run(ctx, rcpt, out, &res);
-	if (res.status != LOCAL_OK) {
+	if (res.status != DS_OK) {
 		str_reset(out);
 		str_printf(out, "undeliverable: %s %s", res.dsn, str_c(&res.text));
 	}

@@ -11,20 +11,19 @@
  * targets, default_privs for alias commands and files.
  *
  * Addresses that expand to other domains are collected in ctx->fwd for the
- * caller to queue as a new message. Results: LOCAL_OK, LOCAL_DEFER or
- * LOCAL_BOUNCE, with an enhanced status code and text.
+ * caller to queue as a new message. The result is a struct dresult
+ * (result.h): DS_OK, DS_DEFER or DS_BOUNCE, an enhanced status code and
+ * a text.
  */
 #ifndef PH_LOCAL_H
 #define PH_LOCAL_H
 
 #include <sys/types.h>
 
+#include "result.h"
 #include "spool.h"
 #include "str.h"
 
-#define LOCAL_OK	0
-#define LOCAL_DEFER	1
-#define LOCAL_BOUNCE	2
 
 struct local_ctx {
 	struct envelope	*env;		/* members of expansions are recorded here */
@@ -42,17 +41,12 @@ struct local_ctx {
 	char		*fwd_sender;	/* owner- address for them, or NULL */
 };
 
-struct local_result {
-	int		 status;
-	char		 dsn[16];
-	struct str	 text;
-};
 
 void	 local_ctx_init(struct local_ctx *, struct envelope *, int);
 void	 local_ctx_free(struct local_ctx *);
 void	 local_forget_forwards(struct local_ctx *);
 int	 local_is_local(const struct local_ctx *, const char *);
-void	 local_deliver(struct local_ctx *, const char *, struct local_result *);
+void	 local_deliver(struct local_ctx *, const char *, struct dresult *);
 void	 local_verify(struct local_ctx *, const char *, struct str *);
 
 #endif

@@ -42,24 +42,6 @@
 #define CMD_OUTPUT_MAX	2000
 #define MBOX_LOCK_WAIT	10	/* seconds to wait for another delivery's lock */
 
-/* result - fill in a result and return the status */
-static int
-result(int status, char *dsn, const char *code, struct str *why, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int
-result(int status, char *dsn, const char *code, struct str *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	memcpy(dsn, code, strlen(code) + 1);
-	str_reset(why);
-	va_start(ap, fmt);
-	str_vprintf(why, fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 /* errno_status - a full disk or quota defers; so does anything unexpected */
 static const char *
 errno_dsn(int err)
@@ -180,18 +162,18 @@ lock_wait(int fd, struct flock *fl)
  * usually not writable by users. An existing file is left alone.
  */
 int
-mbox_create(const char *path, uid_t uid, gid_t gid, char *dsn, struct str *why)
+mbox_create(const char *path, uid_t uid, gid_t gid, struct dresult *res)
 {
 	struct stat st;
 	int fd;
 
 	if (lstat(path, &st) == 0 || errno != ENOENT)
-		return MBOX_OK;
+		return DS_OK;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			return MBOX_OK;
-		return result(MBOX_DEFER, dsn, errno_dsn(errno), why,
+			return DS_OK;
+		return dresult_set(res, DS_DEFER, errno_dsn(errno),
 		    "cannot create mailbox %s: %s", path, strerror(errno));
 	}
 	if (fchown(fd, uid, gid) < 0) {
@@ -199,11 +181,11 @@ mbox_create(const char *path, uid_t uid, gid_t gid, char *dsn, struct str *why)
 
 		close(fd);
 		(void)unlink(path);
-		return result(MBOX_DEFER, dsn, "4.2.0", why,
+		return dresult_set(res, DS_DEFER, "4.2.0",
 		    "cannot set owner of %s: %s", path, strerror(e));
 	}
 	close(fd);
-	return MBOX_OK;
+	return DS_OK;
 }
 
 /*
@@ -212,7 +194,7 @@ mbox_create(const char *path, uid_t uid, gid_t gid, char *dsn, struct str *why)
  */
 int
 mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *m,
-    char *dsn, struct str *why)
+    struct dresult *res)
 {
 	struct stat st_l, st_f;
 	struct str lockname = STR_INIT, from = STR_INIT;
@@ -224,44 +206,44 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 
 	if (lstat(path, &st_l) < 0) {
 		if (errno != ENOENT)
-			return result(MBOX_DEFER, dsn, "4.2.0", why, "cannot examine %s: %s",
+			return dresult_set(res, DS_DEFER, "4.2.0", "cannot examine %s: %s",
 			    path, strerror(errno));
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0)
-			return result(MBOX_DEFER, dsn, errno_dsn(errno), why,
+			return dresult_set(res, DS_DEFER, errno_dsn(errno),
 			    "cannot create %s: %s", path, strerror(errno));
 		created = 1;
 		if (fstat(fd, &st_l) < 0) {
-			rc = result(MBOX_DEFER, dsn, "4.2.0", why, "fstat %s: %s", path, strerror(errno));
+			rc = dresult_set(res, DS_DEFER, "4.2.0", "fstat %s: %s", path, strerror(errno));
 			goto out;
 		}
 	} else {
 		if (S_ISLNK(st_l.st_mode))
-			return result(MBOX_DEFER, dsn, "4.2.0", why,
+			return dresult_set(res, DS_DEFER, "4.2.0",
 			    "%s is a symbolic link: refusing to deliver", path);
 		if (!S_ISREG(st_l.st_mode))
-			return result(MBOX_DEFER, dsn, "4.2.0", why,
+			return dresult_set(res, DS_DEFER, "4.2.0",
 			    "%s is not a regular file", path);
 		fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
-			return result(MBOX_DEFER, dsn, "4.2.0", why, "cannot open %s: %s",
+			return dresult_set(res, DS_DEFER, "4.2.0", "cannot open %s: %s",
 			    path, strerror(errno));
 	}
 	if (fstat(fd, &st_f) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "fstat %s: %s", path, strerror(errno));
+		rc = dresult_set(res, DS_DEFER, "4.2.0", "fstat %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (st_f.st_dev != st_l.st_dev || st_f.st_ino != st_l.st_ino) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "%s changed while it was opened", path);
+		rc = dresult_set(res, DS_DEFER, "4.2.0", "%s changed while it was opened", path);
 		goto out;
 	}
 	if (!S_ISREG(st_f.st_mode) || st_f.st_nlink != 1) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		rc = dresult_set(res, DS_DEFER, "4.2.0",
 		    "%s has %ld hard links: refusing to deliver", path, (long)st_f.st_nlink);
 		goto out;
 	}
 	if (st_f.st_uid != owner) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		rc = dresult_set(res, DS_DEFER, "4.2.0",
 		    "%s is owned by uid %ld, not %ld: refusing to deliver", path,
 		    (long)st_f.st_uid, (long)owner);
 		goto out;
@@ -275,14 +257,14 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (lock_wait(fd, &fl) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+		rc = dresult_set(res, DS_DEFER, "4.2.0",
 		    "mailbox %s is locked by another process", path);
 		goto out;
 	}
 	if (dotlock) {
 		str_printf(&lockname, "%s.lock", path);
 		if (lockfile_create(lockname.s, 0, L_PID) != L_SUCCESS) {
-			rc = result(MBOX_DEFER, dsn, "4.2.0", why,
+			rc = dresult_set(res, DS_DEFER, "4.2.0",
 			    "cannot lock mailbox %s: %s", path,
 			    errno ? strerror(errno) : "locked by another process");
 			goto out;
@@ -290,7 +272,7 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 		locked = 1;
 	}
 	if ((size0 = lseek(fd, 0, SEEK_END)) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "seek %s: %s", path, strerror(errno));
+		rc = dresult_set(res, DS_DEFER, "4.2.0", "seek %s: %s", path, strerror(errno));
 		goto out;
 	}
 	now = time(NULL);
@@ -325,17 +307,17 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 		if (ftruncate(fd, size0) < 0) {
 			/* nothing more can be done; the log says what happened */
 		}
-		rc = result(MBOX_DEFER, dsn, errno_dsn(e), why, "cannot write %s: %s%s",
+		rc = dresult_set(res, DS_DEFER, errno_dsn(e), "cannot write %s: %s%s",
 		    path, strerror(e), (e == ENOSPC || e == EDQUOT) ? " (mailbox full)" : "");
 		goto out;
 	}
-	rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to %s", dotlock ? "mailbox" : "file");
+	rc = dresult_set(res, DS_OK, "2.0.0", "delivered to %s", dotlock ? "mailbox" : "file");
 out:
 	/* the dot-lock goes first: whoever waits on the fcntl lock needs it next */
 	if (locked)
 		lockfile_remove(lockname.s);
 	if (fd >= 0) {
-		if (created && rc != MBOX_OK && size0 <= 0)
+		if (created && rc != DS_OK && size0 <= 0)
 			(void)unlink(path);
 		close(fd);
 	}
@@ -369,7 +351,7 @@ make_dir(const char *path)
  */
 int
 maildir_deliver(const char *dir, const struct mbox_msg *m, const char *host,
-    char *dsn, struct str *why)
+    struct dresult *res)
 {
 	static unsigned counter;
 	struct str tmp = STR_INIT, new = STR_INIT, sub = STR_INIT, base = STR_INIT;
@@ -379,7 +361,7 @@ maildir_deliver(const char *dir, const struct mbox_msg *m, const char *host,
 	size_t i;
 
 	if (make_dir(dir) < 0) {
-		rc = result(MBOX_DEFER, dsn, errno_dsn(errno), why, "cannot create Maildir %s: %s",
+		rc = dresult_set(res, DS_DEFER, errno_dsn(errno), "cannot create Maildir %s: %s",
 		    dir, strerror(errno));
 		goto out;
 	}
@@ -387,7 +369,7 @@ maildir_deliver(const char *dir, const struct mbox_msg *m, const char *host,
 		str_reset(&sub);
 		str_printf(&sub, "%s/%s", dir, d[i]);
 		if (make_dir(sub.s) < 0) {
-			rc = result(MBOX_DEFER, dsn, errno_dsn(errno), why,
+			rc = dresult_set(res, DS_DEFER, errno_dsn(errno),
 			    "cannot create %s: %s", sub.s, strerror(errno));
 			goto out;
 		}
@@ -399,20 +381,20 @@ maildir_deliver(const char *dir, const struct mbox_msg *m, const char *host,
 	str_printf(&new, "%s/new/%s", dir, base.s);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		rc = result(MBOX_DEFER, dsn, errno_dsn(errno), why, "cannot create %s: %s",
+		rc = dresult_set(res, DS_DEFER, errno_dsn(errno), "cannot create %s: %s",
 		    tmp.s, strerror(errno));
 		goto out;
 	}
 	if (write_message(fd, m, 0) < 0 || fsync(fd) < 0) {
 		int e = errno;
 
-		rc = result(MBOX_DEFER, dsn, errno_dsn(e), why, "cannot write %s: %s%s",
+		rc = dresult_set(res, DS_DEFER, errno_dsn(e), "cannot write %s: %s%s",
 		    tmp.s, strerror(e), (e == ENOSPC || e == EDQUOT) ? " (mailbox full)" : "");
 		(void)unlink(tmp.s);
 		goto out;
 	}
 	if (link(tmp.s, new.s) < 0 && rename(tmp.s, new.s) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "cannot move into %s: %s",
+		rc = dresult_set(res, DS_DEFER, "4.2.0", "cannot move into %s: %s",
 		    new.s, strerror(errno));
 		(void)unlink(tmp.s);
 		goto out;
@@ -421,11 +403,11 @@ maildir_deliver(const char *dir, const struct mbox_msg *m, const char *host,
 	str_reset(&sub);
 	str_printf(&sub, "%s/new", dir);
 	if (util_fsync_dir(sub.s) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.2.0", why, "fsync %s: %s", sub.s, strerror(errno));
+		rc = dresult_set(res, DS_DEFER, "4.2.0", "fsync %s: %s", sub.s, strerror(errno));
 		(void)unlink(new.s);
 		goto out;
 	}
-	rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to maildir");
+	rc = dresult_set(res, DS_OK, "2.0.0", "delivered to maildir");
 out:
 	if (fd >= 0)
 		close(fd);
@@ -483,7 +465,7 @@ setenv_kv(char **envp, int *n, const char *name, const char *value)
  */
 int
 command_deliver(const char *command, const struct cmd_env *ce,
-    const struct mbox_msg *m, char *dsn, struct str *why)
+    const struct mbox_msg *m, struct dresult *res)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, rc;
 	int timed_out = 0, exited = 0, eof = 0, pidfd = -1;
@@ -496,7 +478,7 @@ command_deliver(const char *command, const struct cmd_env *ce,
 	int ne = 0, i, nfds, wait_ms;
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "pipe: %s", strerror(errno));
+		rc = dresult_set(res, DS_DEFER, "4.3.0", "pipe: %s", strerror(errno));
 		goto out;
 	}
 	setenv_kv(envp, &ne, "SENDER", ce->sender);
@@ -516,7 +498,7 @@ command_deliver(const char *command, const struct cmd_env *ce,
 	 * output and errors into our pipe, and no other descriptor of ours.
 	 */
 	if ((pid = fork()) < 0) {
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "fork: %s", strerror(errno));
+		rc = dresult_set(res, DS_DEFER, "4.3.0", "fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -565,7 +547,7 @@ command_deliver(const char *command, const struct cmd_env *ce,
 	in[0] = in[1] = out[1] = -1;
 	if (feeder < 0) {
 		kill(-pid, SIGKILL);
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "fork: %s", strerror(errno));
+		rc = dresult_set(res, DS_DEFER, "4.3.0", "fork: %s", strerror(errno));
 		(void)waitpid(pid, &status, 0);
 		goto out;
 	}
@@ -623,16 +605,16 @@ command_deliver(const char *command, const struct cmd_env *ce,
 	 * the sender with the output, as Postfix's local does.
 	 */
 	if (timed_out)
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command time limit exceeded");
+		rc = dresult_set(res, DS_DEFER, "4.3.0", "command time limit exceeded");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = result(MBOX_OK, dsn, "2.0.0", why, "delivered to command");
+		rc = dresult_set(res, DS_OK, "2.0.0", "delivered to command");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 75)
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command exited with status 75 (temporary failure)");
+		rc = dresult_set(res, DS_DEFER, "4.3.0", "command exited with status 75 (temporary failure)");
 	else if (WIFSIGNALED(status))
-		rc = result(MBOX_DEFER, dsn, "4.3.0", why, "command killed by signal %d",
+		rc = dresult_set(res, DS_DEFER, "4.3.0", "command killed by signal %d",
 		    WTERMSIG(status));
 	else
-		rc = result(MBOX_BOUNCE, dsn, "5.3.0", why,
+		rc = dresult_set(res, DS_BOUNCE, "5.3.0",
 		    "Command died with status %d. Command output: %s",
 		    WEXITSTATUS(status), clean);
 out:

@@ -6,21 +6,18 @@
  * writes the message from msg_fd (the queued message file) with the
  * delivery headers given in prefix (Return-Path:, Delivered-To: ...).
  *
- * Result contract: every function returns MBOX_OK, MBOX_DEFER (try again
- * later: locked, full, I/O error, command exit 75) or MBOX_BOUNCE, and
- * puts an enhanced status code in dsn (at least 8 bytes) and a
- * human-readable text in why.
+ * Result contract: every function returns DS_OK, DS_DEFER (try again
+ * later: locked, full, I/O error, command exit 75) or DS_BOUNCE, and
+ * fills in the struct dresult (result.h) it is given.
  */
 #ifndef PH_MAILBOX_H
 #define PH_MAILBOX_H
 
 #include <sys/types.h>
 
+#include "result.h"
 #include "str.h"
 
-#define MBOX_OK		0
-#define MBOX_DEFER	1
-#define MBOX_BOUNCE	2
 
 struct mbox_msg {
 	int		 fd;		/* the queued message, read with pread */
@@ -39,9 +36,9 @@ struct cmd_env {
 	long		 time_limit;
 };
 
-int	 mbox_create(const char *, uid_t, gid_t, char *, struct str *);
-int	 mbox_deliver(const char *, uid_t, int, const struct mbox_msg *, char *, struct str *);
-int	 maildir_deliver(const char *, const struct mbox_msg *, const char *, char *, struct str *);
-int	 command_deliver(const char *, const struct cmd_env *, const struct mbox_msg *, char *, struct str *);
+int	 mbox_create(const char *, uid_t, gid_t, struct dresult *);
+int	 mbox_deliver(const char *, uid_t, int, const struct mbox_msg *, struct dresult *);
+int	 maildir_deliver(const char *, const struct mbox_msg *, const char *, struct dresult *);
+int	 command_deliver(const char *, const struct cmd_env *, const struct mbox_msg *, struct dresult *);
 
 #endif

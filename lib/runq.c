@@ -566,7 +566,7 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 {
 	struct envelope env;
 	struct local_ctx ctx;
-	struct local_result res;
+	struct dresult res;
 	struct str err = STR_INIT;
 	size_t i;
 	int fd = -1, msgfd = -1, rc, result = 0, changed = 0, pending;
@@ -645,14 +645,14 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		log_set_service("local");
 		local_deliver(&ctx, r->addr, &res);
 		forwarded = 0;
-		only_forwarded = res.status == LOCAL_OK && res.text.len == 0;
+		only_forwarded = res.status == DS_OK && res.text.len == 0;
 		drop_forwarded(&ctx, &env);
 		if (ctx.nfwd > 0) {
 			/* forwarded addresses are members too: queued once */
 			str_reset(&err);
 			forwarded = 1;
 			if (forward(&ctx, &env, r->addr, t_attempt, t_rcpt, &err) < 0) {
-				res.status = LOCAL_DEFER;
+				res.status = DS_DEFER;
 				memcpy(res.dsn, "4.3.0", 6);
 				str_reset(&res.text);
 				str_printf(&res.text, "cannot queue forwarded copy: %s", err.s);
@@ -663,19 +663,19 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 			}
 		}
 		local_forget_forwards(&ctx);
-		if (res.status == LOCAL_OK && res.dsn[0] == '\0') {
+		if (res.status == DS_OK && res.dsn[0] == '\0') {
 			memcpy(res.dsn, "2.0.0", 6);
 			str_set(&res.text, "forwarded");
 		}
 		env_set_reason(r, res.dsn, str_c(&res.text));
 		switch (res.status) {
-		case LOCAL_OK:
+		case DS_OK:
 			r->state = RCPT_SENT;
 			/* only forwarded: its "forwarded as" line says it all */
 			if (!forwarded || !only_forwarded)
 				log_result(&env, r, "local", t_attempt, t_rcpt, "sent");
 			break;
-		case LOCAL_BOUNCE:
+		case DS_BOUNCE:
 			r->state = RCPT_FAILED;
 			log_result(&env, r, "local", t_attempt, t_rcpt, "bounced");
 			break;
