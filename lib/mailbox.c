@@ -124,36 +124,30 @@ out:
 	return rc;
 }
 
-/* on_lock_alarm - the wait for a mailbox lock is over */
-static void
-on_lock_alarm(int sig)
-{
-	(void)sig;
-}
-
 /*
  * lock_wait - take an fcntl write lock, waiting at most MBOX_LOCK_WAIT
- * seconds (the alarm interrupts the wait; this runs in a delivery child,
- * which owns SIGALRM).
+ * seconds for another delivery or a mail reader to let go. As Postfix's
+ * deliver_flock, it tries again after short pauses rather than blocking
+ * in F_SETLKW, which only a signal could interrupt.
  */
 static int
 lock_wait(int fd, struct flock *fl)
 {
-	struct sigaction sa, old;
-	int rc, saved;
+	struct timespec pause = { 0, 50 * 1000 * 1000 }, now, end;
 
-	if (fcntl(fd, F_SETLK, fl) == 0)
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_lock_alarm;	/* no SA_RESTART */
-	sigaction(SIGALRM, &sa, &old);
-	alarm(MBOX_LOCK_WAIT);
-	rc = fcntl(fd, F_SETLKW, fl);
-	saved = errno;
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	errno = saved;
-	return rc;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += MBOX_LOCK_WAIT;
+	for (;;) {
+		if (fcntl(fd, F_SETLK, fl) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return -1;
+		(void)nanosleep(&pause, NULL);
+	}
 }
 
 /*

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -31,8 +32,10 @@
 #include "header.h"
 #include "local.h"
 #include "log.h"
+#include "privs.h"
 #include "runq.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 #define DEBRIS_GRACE	3600	/* seconds before crash debris is removed */
@@ -71,24 +74,29 @@ remember_created(const char *id)
 	created[ncreated++] = xstrdup(id);
 }
 
-/* load_settings - read what a pass needs once */
-static void
-load_settings(void)
+/* load_settings - read what a pass needs once: 0, or -1 with err */
+static int
+load_settings(struct str *err)
 {
-	struct str path = STR_INIT, err = STR_INIT;
+	struct str path = STR_INIT, why = STR_INIT;
 	int r;
 
 	conf_list_free(set.mydest);
 	free(set.alias_db);
+	set.alias_db = NULL;
 	set.mydest = conf_list("mydestination");
 	set.hostname = conf_str("myhostname");
 	set.origin = conf_str("myorigin");
-	r = aliases_map_path(conf_str("alias_maps"), &path, &err);
-	if (r < 0)
-		die(EX_CONFIG, "alias_maps: %s", err.s);
+	r = aliases_map_path(conf_str("alias_maps"), &path, &why);
+	if (r < 0) {
+		str_printf(err, "alias_maps: %s", str_c(&why));
+		str_free(&path);
+		str_free(&why);
+		return -1;
+	}
 	set.alias_db = r > 0 ? xasprintf("%s.cdb", path.s) : xstrdup("");
 	str_free(&path);
-	str_free(&err);
+	str_free(&why);
 	set.min_backoff = conf_time("minimal_backoff_time");
 	set.max_backoff = conf_time("maximal_backoff_time");
 	set.lifetime = conf_time("maximal_queue_lifetime");
@@ -99,6 +107,7 @@ load_settings(void)
 		set.min_backoff = 1;
 	if (set.max_backoff < set.min_backoff)
 		set.max_backoff = set.min_backoff;
+	return 0;
 }
 
 /*
@@ -199,6 +208,42 @@ pickup_all(void)
 	spool_list_free(ids, n);
 	str_free(&dir);
 	str_free(&err);
+}
+
+/*
+ * pickup - run pickup_all with the spool owner's rights. Maildrop files
+ * are untrusted input from any local user: on a system spool, runq (root)
+ * parses them in a child that has become the spool owner, who owns the
+ * maildrop and the queue and needs nothing more.
+ */
+static void
+pickup(void)
+{
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int status;
+
+	spool_get_owner(&uid, &gid);
+	if (geteuid() != 0 || uid == 0 || uid == (uid_t)-1) {
+		pickup_all();
+		return;
+	}
+	if ((pid = fork()) < 0) {
+		log_warning("pickup: cannot fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		if (privs_become(uid, gid) < 0) {
+			log_error("pickup: cannot switch to uid %ld: %s", (long)uid,
+			    strerror(errno));
+			_exit(1);
+		}
+		pickup_all();
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
 }
 
 /* old_enough - is the file older than the grace period? */
@@ -560,6 +605,71 @@ busy(const char *id, time_t now)
 	str_free(&path);
 }
 
+/*
+ * route_remote - a recipient that is not local joins the job of its next
+ * hop (its domain; relayhost will take precedence when remote delivery
+ * has one), so that one transaction carries all recipients of one
+ * destination.
+ */
+static void
+route_remote(struct xjob **jobs, size_t *njobs, const struct envelope *env,
+    size_t idx)
+{
+	const struct rcpt *r = &env->rcpt[idx];
+	const char *dom = addr_domain(r->addr);
+	size_t i;
+
+	if (dom == NULL)
+		dom = "";
+	for (i = 0; i < *njobs; i++)
+		if (strcasecmp((*jobs)[i].nexthop, dom) == 0)
+			break;
+	if (i == *njobs) {
+		*jobs = xreallocarray(*jobs, *njobs + 1, sizeof(**jobs));
+		transport_job_init(&(*jobs)[i]);
+		(*jobs)[i].id = env->id;
+		(*jobs)[i].sender = env->sender;
+		(*jobs)[i].envid = env->envid;
+		(*jobs)[i].ret = env->ret;
+		(*jobs)[i].size = env->size;
+		(*jobs)[i].body8bit = env->body8bit;
+		(*jobs)[i].smtputf8 = env->smtputf8;
+		(*jobs)[i].nexthop = dom;
+		(*njobs)++;
+	}
+	transport_job_add(&(*jobs)[i], idx, r->addr, r->orcpt, r->notify);
+}
+
+/*
+ * attempt_remote - run one job in a transport worker (as the spool
+ * owner, never root) and record each recipient's result.
+ */
+static void
+attempt_remote(struct envelope *env, struct xjob *job, double t_attempt)
+{
+	const struct transport *t = &transport_none;
+	double t_job = now_f();
+	uid_t uid;
+	gid_t gid;
+	size_t i;
+
+	spool_get_owner(&uid, &gid);
+	(void)transport_run(t, job, uid, gid, conf_time("command_time_limit") + 3600);
+	log_set_service(t->name);
+	for (i = 0; i < job->nrcpt; i++) {
+		struct rcpt *r = &env->rcpt[job->rcpt[i].idx];
+		const struct dresult *res = &job->rcpt[i].res;
+
+		env_set_reason(r, res->dsn, str_c(&res->text));
+		if (res->status == DS_OK)
+			r->state = RCPT_SENT;
+		else if (res->status == DS_BOUNCE)
+			r->state = RCPT_FAILED;
+		log_result(env, r, "none", t_attempt, t_job, res->status == DS_OK ?
+		    "sent" : res->status == DS_BOUNCE ? "bounced" : "deferred");
+	}
+}
+
 /* deliver_one - one queue entry: see the top of this file */
 static int
 deliver_one(const char *id, const struct runq_opts *o, time_t now)
@@ -571,7 +681,8 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 	size_t i;
 	int fd = -1, msgfd = -1, rc, result = 0, changed = 0, pending;
 	int notices_failed = 0, forwarded, only_forwarded;
-	size_t j;
+	struct xjob *jobs = NULL;
+	size_t j, njobs = 0;
 	double t_attempt = now_f(), t_rcpt;
 
 	log_set_service("qmgr");
@@ -636,10 +747,7 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 			continue;
 		t_rcpt = now_f();
 		if (!local_is_local(&ctx, r->addr)) {
-			env_set_reason(r, "4.3.5",
-			    "delivery temporarily suspended: remote delivery not configured");
-			log_set_service("qmgr");
-			log_result(&env, r, "none", t_attempt, t_rcpt, "deferred");
+			route_remote(&jobs, &njobs, &env, i);
 			continue;
 		}
 		log_set_service("local");
@@ -689,6 +797,14 @@ deliver_one(const char *id, const struct runq_opts *o, time_t now)
 		free(ctx.delivered_to[i]);
 	free(ctx.delivered_to);
 	local_ctx_free(&ctx);
+
+	/* the other recipients: one job per next hop, each in a worker */
+	for (i = 0; i < njobs; i++) {
+		jobs[i].msgfd = msgfd;
+		attempt_remote(&env, &jobs[i], t_attempt);
+		transport_job_free(&jobs[i]);
+	}
+	free(jobs);
 	log_set_service("qmgr");
 
 	env.attempts++;
@@ -842,9 +958,10 @@ runq_run(const struct runq_opts *o, struct str *err)
 	int rc = 0, workers, w, status, work[2];
 	pid_t pids[MAX_WORKERS];
 
-	load_settings();
+	if (load_settings(err) < 0)
+		return EX_CONFIG;
 	check_mail_spool();
-	pickup_all();
+	pickup();
 	log_set_service("qmgr");
 	clean_debris(now);
 	if (spool_scan_queue(&ids, &n, err) < 0)
@@ -869,6 +986,10 @@ runq_run(const struct runq_opts *o, struct str *err)
 	workers = todo < MAX_WORKERS ? (int)todo : MAX_WORKERS;
 	for (w = 0; w < workers; w++) {
 		if ((pids[w] = fork()) == 0) {
+			/* a runq that is killed takes its workers with it */
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
 			close(work[1]);
 			worker(work[0], o, now);
 			_exit(0);
@@ -916,7 +1037,11 @@ runq_verify(char **addrs, size_t n, FILE *out)
 	size_t i, j;
 	int rc = 0;
 
-	load_settings();
+	if (load_settings(&err) < 0) {
+		log_error("%s", err.s);
+		str_free(&err);
+		return EX_CONFIG;
+	}
 	env_init(&env);
 	env.sender = xstrdup("");
 	local_ctx_init(&ctx, &env, -1);
