@@ -30,6 +30,7 @@ static const struct {
 	{ "header", header_suite },
 	{ "spool", spool_suite },
 	{ "submit", submit_suite },
+	{ "cleanup", cleanup_suite },
 	{ "filter", filter_suite },
 	{ "aliases", aliases_suite },
 	{ "bounce", bounce_suite },
