@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "aliases.h"
+#include "fixture.h"
 #include "log.h"
 #include "str.h"
 #include "unit.h"
@@ -192,8 +193,7 @@ refuse_cb(const char *name, const char *value, int lineno, void *arg)
 static void
 quiet(void)
 {
-	log_open("test_aliases", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("test_aliases");
 }
 
 /* write_file - create or replace a small file */
