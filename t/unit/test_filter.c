@@ -1,5 +1,5 @@
 /*
- * test_filter - Check suite for lib/filter.c, the incremental input filter
+ * test_filter - Check suite for lib/mail/filter.c, the incremental input filter
  *
  * One table of named cases (input, -i, message_size_limit, result or part
  * of the error), each run three ways: the whole input in one feed, one
