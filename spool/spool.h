@@ -14,8 +14,11 @@
  *
  * Error contract: functions return 0 on success and -1 on failure with a
  * human-readable reason in the struct str they are given; they never exit.
- * Reading functions also say whether a failure is the data's fault
- * (SPOOL_BAD) or the system's (SPOOL_SYSERR) through their return value.
+ * Reading and locking functions say more through enum spool_rc: whether a
+ * failure is the data's fault (SPOOL_BAD) or the system's (SPOOL_SYSERR),
+ * or the entry is locked (SPOOL_BUSY) or gone (SPOOL_GONE). Every failure
+ * is negative, so "< 0" means "failed"; a caller that needs to know why
+ * compares against the names, never against numbers.
  * See envelope.c for the record format and maildrop.c for the layout of
  * a maildrop entry (envelope V2: 64-bit numbers, a fixed-width Z record
  * that sendmail fills in once the message is written, and the B and Y
@@ -41,10 +44,19 @@
 #define SPOOL_FIELD_MAX	1024	/* longest other envelope field */
 #define SPOOL_RCPT_MAX	10000	/* most recipients in one message */
 
-#define SPOOL_BAD	(-2)	/* the data is malformed */
-#define SPOOL_BUSY	1	/* another process holds the lock */
-#define SPOOL_GONE	2	/* the entry no longer exists */
-#define SPOOL_SYSERR	(-1)	/* the system failed (I/O, space) */
+/*
+ * What spool functions return: SPOOL_OK, or a negative failure. The one
+ * positive value, SPOOL_DONE, is a success that left nothing to do; only
+ * spool_queue_begin returns it.
+ */
+enum spool_rc {
+	SPOOL_DONE = 1,		/* spool_queue_begin: the entry exists whole */
+	SPOOL_OK = 0,
+	SPOOL_SYSERR = -1,	/* the system failed (I/O, space) */
+	SPOOL_BAD = -2,		/* the data is malformed */
+	SPOOL_BUSY = -3,	/* another process holds the lock */
+	SPOOL_GONE = -4		/* the entry no longer exists */
+};
 
 /* DSN NOTIFY bits (RFC 3461); zero means the default, FAILURE and DELAY */
 #define NOTIFY_NEVER	0x1
@@ -131,8 +143,6 @@ struct spool_batch {
 	char	**unlink;
 	size_t	 n;
 };
-
-#define SPOOL_DONE	3	/* spool_queue_begin: the entry exists whole */
 
 /* envelope.c */
 void	 env_init(struct envelope *);

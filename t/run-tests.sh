@@ -8,7 +8,8 @@
 # 1, or 77 to be skipped whole; the unit runner prints "SKIP: ..." lines
 # for the cases it leaves out. Skipped checks are counted and shown, never
 # counted as passed. Select scripts with TESTS="name ..." (names without
-# .sh).
+# .sh). t/linkrule.sh checks the link rule of the layout (README, "Layout")
+# and reports as the integration scripts do.
 : "${BUILD:?BUILD not set}"
 : "${SRCDIR:?SRCDIR not set}"
 passed=0 failed=0 skipped=0
@@ -40,7 +41,7 @@ else
 fi
 rm -f "$out"
 
-for t in "$SRCDIR"/t/integ/*.sh; do
+for t in "$SRCDIR"/t/linkrule.sh "$SRCDIR"/t/integ/*.sh; do
 	name=$(basename "$t" .sh)
 	[ "$name" = lib ] && continue
 	if [ -n "${TESTS:-}" ]; then

@@ -7,7 +7,7 @@
  * DESCRIPTION
  *	Prints the queue as Postfix's mailq (postqueue -p) does, or with -j
  *	as postqueue -j JSON lines. sendmail -bp runs this program. The work
- *	is mailq_print() in lib/mailq.c; see mailq(1) for the format.
+ *	is mailq_print() in lib/mail/mailq.c; see mailq(1) for the format.
  *
  * SECURITY
  *	Installed setgid posthorn: the group of queue/ (0750) and of the
@@ -18,7 +18,7 @@
  *	POSTHORN_CONF) loses the privilege before that file is read, so a
  *	configuration cannot point the privilege at another directory. -v is
  *	honoured for root only, as in Postfix's postqueue. Only envelopes are
- *	read, never message files (see lib/mailq.c). authorized_mailq_users
+ *	read, never message files (see lib/mail/mailq.c). authorized_mailq_users
  *	can restrict the listing to some users (root and the spool owner
  *	always may look).
  *

@@ -8,7 +8,7 @@
  *	"hash:/etc/aliases"), checks every line and writes FILE.cdb beside
  *	it atomically; the old database stays in use until the new one is
  *	complete. Prints sendmail's summary line on stdout and logs it.
- *	The work is aliases_compile() in lib/aliases.c, which sendmail -bi
+ *	The work is aliases_compile() in lib/deliver/aliases.c, which sendmail -bi
  *	calls as well.
  * DIAGNOSTICS
  *	Errors go to stderr and the log. Exit status (sysexits.h): 0 done,
@@ -35,6 +35,25 @@
 #include "log.h"
 #include "str.h"
 
+/* exit_status - the sysexits code for a failure of aliases_compile */
+static int
+exit_status(enum aliases_fail why)
+{
+	switch (why) {
+	case ALIASES_NOINPUT:
+		return EX_NOINPUT;
+	case ALIASES_BADINPUT:
+		return EX_DATAERR;
+	case ALIASES_CANTCREATE:
+		return EX_CANTCREAT;
+	case ALIASES_IOERR:
+		return EX_TEMPFAIL;
+	case ALIASES_OK:
+		break;
+	}
+	return EX_SOFTWARE;
+}
+
 /* usage - the one-line reminder, then EX_USAGE */
 static void __attribute__((noreturn))
 usage(void)
@@ -49,6 +68,7 @@ main(int argc, char **argv)
 {
 	struct str err = STR_INIT, src = STR_INIT;
 	struct aliases_stats st;
+	enum aliases_fail why;
 	const char *conf = NULL;
 	int ch, verbose = 0, must_exist = 1, rc;
 
@@ -89,8 +109,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_info("compiling %s into %s.cdb", src.s, src.s);
-	if ((rc = aliases_compile(src.s, &st, &err)) < 0)
-		die(-rc, "%s", str_c(&err));
+	if (aliases_compile(src.s, &st, &why, &err) < 0)
+		die(exit_status(why), "%s", str_c(&err));
 
 	/* sendmail's words exactly: scripts and admins read them. */
 	printf("%s: %ld aliases, longest %ld bytes, %lld bytes total\n",

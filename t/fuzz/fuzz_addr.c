@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../unit/fixture.h"
 #include "addr.h"
-#include "log.h"
 #include "str.h"
 #include "util.h"
 
@@ -95,8 +95,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_open("fuzz_addr", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("fuzz_addr");
 	return 0;
 }
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/fixture.h"
 #include "aliases.h"
-#include "log.h"
 #include "str.h"
 #include "util.h"
 
@@ -63,8 +63,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_open("fuzz_aliases", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("fuzz_aliases");
 	return 0;
 }
 

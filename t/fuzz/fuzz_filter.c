@@ -17,19 +17,11 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "../unit/fixture.h"
 #include "filter.h"
 #include "str.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* collect - a sink that appends */
-static int
-collect(void *arg, const char *p, size_t n, struct str *err)
-{
-	(void)err;
-	str_append(arg, p, n);
-	return 0;
-}
 
 /* run - filter in chunks of step bytes */
 static int
@@ -40,7 +32,7 @@ run(const char *p, size_t len, size_t step, int dots, long long limit,
 	size_t pos = 0, n;
 	int rc = 0;
 
-	filter_init(&f, dots, limit, collect, out);
+	filter_init(&f, dots, limit, fixture_collect, out);
 	while (pos < len && rc == 0) {
 		n = len - pos < step ? len - pos : step;
 		rc = filter_feed(&f, p + pos, n, err);

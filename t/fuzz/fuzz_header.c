@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/fixture.h"
 #include "addr.h"
 #include "header.h"
-#include "log.h"
 #include "str.h"
 #include "util.h"
 
@@ -77,8 +77,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_open("fuzz_header", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("fuzz_header");
 	return 0;
 }
 

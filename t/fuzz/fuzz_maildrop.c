@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "../unit/fixture.h"
 #include "spool.h"
 #include "str.h"
 #include "util.h"
@@ -51,8 +51,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_open("fuzz_maildrop", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("fuzz_maildrop");
 	return 0;
 }
 

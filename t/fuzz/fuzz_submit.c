@@ -20,8 +20,8 @@
 #include <strings.h>
 #include <sysexits.h>
 
+#include "../unit/fixture.h"
 #include "header.h"
-#include "log.h"
 #include "spool.h"
 #include "str.h"
 #include "submit.h"
@@ -82,8 +82,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	setenv("TZ", "UTC0", 1);
-	log_open("fuzz_submit", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("fuzz_submit");
 	return 0;
 }
 

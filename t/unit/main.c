@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "fixture.h"
 #include "unit.h"
 #include "util.h"
 
@@ -30,6 +30,7 @@ static const struct {
 	{ "header", header_suite },
 	{ "spool", spool_suite },
 	{ "submit", submit_suite },
+	{ "cleanup", cleanup_suite },
 	{ "filter", filter_suite },
 	{ "aliases", aliases_suite },
 	{ "bounce", bounce_suite },
@@ -60,8 +61,7 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
-	log_open("unit", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("unit");
 	for (i = 0; i < ARRAY_LEN(suites); i++) {
 		if (only && strcmp(only, suites[i].name) != 0)
 			continue;

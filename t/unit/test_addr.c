@@ -1,5 +1,5 @@
 /*
- * test_addr - Check suite for lib/addr.c
+ * test_addr - Check suite for lib/mail/addr.c
  *
  * Tables of named cases: address lists for addr_scan (the addr-specs found
  * and the input spans they came from), domains, qualification, IDN

@@ -1,5 +1,5 @@
 /*
- * test_aliases - Check suite for lib/aliases.c
+ * test_aliases - Check suite for lib/deliver/aliases.c and aliases_parse.c
  *
  * Tables of named cases: files that parse (with their normalised
  * values), files that do not (with "file:line: message"), .forward-style
@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "aliases.h"
+#include "fixture.h"
 #include "log.h"
 #include "str.h"
 #include "unit.h"
@@ -193,8 +193,7 @@ refuse_cb(const char *name, const char *value, int lineno, void *arg)
 static void
 quiet(void)
 {
-	log_open("test_aliases", 0);
-	log_set_file("/dev/null");
+	fixture_quiet("test_aliases");
 }
 
 /* write_file - create or replace a small file */
@@ -503,6 +502,7 @@ START_TEST(test_compile_lookup)
 	    "list: :include:/etc/mail/list\n"
 	    "root: \\root\n";
 	struct aliases_stats st;
+	enum aliases_fail why;
 	struct str err = STR_INIT, val = STR_INIT;
 	char *dir = make_dir(), *src, *cdb;
 	struct stat sb;
@@ -518,7 +518,8 @@ START_TEST(test_compile_lookup)
 	    str_c(&err));
 	str_reset(&err);
 
-	ck_assert_msg(aliases_compile(src, &st, &err) == 0, "%s", str_c(&err));
+	ck_assert_msg(aliases_compile(src, &st, &why, &err) == 0, "%s",
+	    str_c(&err));
 	ck_assert_int_eq(st.entries, 5);
 	ck_assert_int_eq(st.longest,
 	    (long)strlen("alice, bob, \"|/usr/bin/archive staff\""));
@@ -549,7 +550,8 @@ START_TEST(test_compile_lookup)
 	count_entries(dir, 1);
 	str_reset(&err);
 	ck_assert_int_eq(aliases_lookup(cdb, "root", &val, &err), 0);
-	ck_assert_int_eq(aliases_compile(src, &st, &err), -EX_NOINPUT);
+	ck_assert_int_eq(aliases_compile(src, &st, &why, &err), -1);
+	ck_assert_int_eq(why, ALIASES_NOINPUT);
 	free(src);
 	free(cdb);
 	free(dir);
@@ -562,6 +564,7 @@ END_TEST
 START_TEST(test_atomic_replace)
 {
 	struct aliases_stats st;
+	enum aliases_fail why;
 	struct str err = STR_INIT, val = STR_INIT;
 	char *dir = make_dir(), *src, *cdb, *keep;
 	struct stat before, after;
@@ -569,12 +572,13 @@ START_TEST(test_atomic_replace)
 	src = xasprintf("%s/aliases", dir);
 	cdb = xasprintf("%s/aliases.cdb", dir);
 	write_file(src, "root: old\n", 10);
-	ck_assert_int_eq(aliases_compile(src, &st, &err), 0);
+	ck_assert_int_eq(aliases_compile(src, &st, &why, &err), 0);
 	ck_assert_int_eq(stat(cdb, &before), 0);
 
 	/* A syntax error keeps the old database and leaves no debris. */
 	write_file(src, "root: new\nbroken\n", 17);
-	ck_assert_int_eq(aliases_compile(src, &st, &err), -EX_DATAERR);
+	ck_assert_int_eq(aliases_compile(src, &st, &why, &err), -1);
+	ck_assert_int_eq(why, ALIASES_BADINPUT);
 	ck_assert_msg(strstr(str_c(&err), "/aliases:2: missing colon") != NULL,
 	    "%s", str_c(&err));
 	ck_assert_int_eq(stat(cdb, &after), 0);
@@ -585,7 +589,7 @@ START_TEST(test_atomic_replace)
 
 	/* A good file replaces it with a new inode. */
 	write_file(src, "root: new\n", 10);
-	ck_assert_int_eq(aliases_compile(src, &st, &err), 0);
+	ck_assert_int_eq(aliases_compile(src, &st, &why, &err), 0);
 	ck_assert_int_eq(aliases_lookup(cdb, "root", &val, &err), 1);
 	ck_assert_str_eq(str_c(&val), "new");
 
@@ -596,14 +600,17 @@ START_TEST(test_atomic_replace)
 	write_file(keep, "", 0);
 	free(keep);
 	str_reset(&err);
-	ck_assert_int_eq(aliases_compile(src, &st, &err), -EX_CANTCREAT);
+	ck_assert_int_eq(aliases_compile(src, &st, &why, &err), -1);
+	ck_assert_int_eq(why, ALIASES_CANTCREATE);
 	ck_assert_int_eq(count_entries(dir, 0), 2);
 
 	/* Not a regular file; a file over the limit (sparse). */
-	ck_assert_int_eq(aliases_compile(dir, &st, &err), -EX_DATAERR);
+	ck_assert_int_eq(aliases_compile(dir, &st, &why, &err), -1);
+	ck_assert_int_eq(why, ALIASES_BADINPUT);
 	ck_assert_int_eq(truncate(src, ALIASES_MAX_FILE + 1), 0);
 	str_reset(&err);
-	ck_assert_int_eq(aliases_compile(src, &st, &err), -EX_DATAERR);
+	ck_assert_int_eq(aliases_compile(src, &st, &why, &err), -1);
+	ck_assert_int_eq(why, ALIASES_BADINPUT);
 	ck_assert_msg(strstr(str_c(&err), "larger than") != NULL, "%s",
 	    str_c(&err));
 	count_entries(cdb, 1);

@@ -1,5 +1,5 @@
 /*
- * test_bounce - Check suite for lib/bounce.c
+ * test_bounce - Check suite for lib/deliver/bounce.c
  *
  * Recipient selection is a table of named cases (state, NOTIFY,
  * reported, warned against the count for each kind), and so are the

@@ -1,5 +1,5 @@
 /*
- * test_core - Check suite for lib/str.c, lib/util.c, lib/log.c, lib/conf.c
+ * test_core - Check suite for lib/core/str.c, util.c, log.c, conf.c
  *
  * Tables of named cases for the string type, the number parsers, the
  * bounded formatting helpers, log_clean and the configuration loader.

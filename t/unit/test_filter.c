@@ -1,5 +1,5 @@
 /*
- * test_filter - Check suite for lib/filter.c, the incremental input filter
+ * test_filter - Check suite for lib/mail/filter.c, the incremental input filter
  *
  * One table of named cases (input, -i, message_size_limit, result or part
  * of the error), each run three ways: the whole input in one feed, one
@@ -15,6 +15,7 @@
 #include <sysexits.h>
 
 #include "filter.h"
+#include "fixture.h"
 #include "str.h"
 #include "unit.h"
 #include "util.h"
@@ -73,15 +74,6 @@ static const struct {
 	{ "limit 0 is no limit", "1234567890\n", 0, 0, 0, 0, "1234567890\n" },
 };
 
-/* collect - a sink that appends to a struct str */
-static int
-collect(void *arg, const char *p, size_t n, struct str *err)
-{
-	(void)err;
-	str_append(arg, p, n);
-	return 0;
-}
-
 /* run - filter in chunks of at most step bytes, the first one of first bytes */
 static int
 run(const char *in, size_t len, size_t first, size_t step, int ignore_dots,
@@ -91,7 +83,7 @@ run(const char *in, size_t len, size_t first, size_t step, int ignore_dots,
 	size_t pos = 0, n;
 	int rc = 0;
 
-	filter_init(&f, ignore_dots, limit, collect, out);
+	filter_init(&f, ignore_dots, limit, fixture_collect, out);
 	while (pos < len && rc == 0) {
 		n = pos == 0 ? first : step;
 		if (n > len - pos)
@@ -162,7 +154,7 @@ START_TEST(test_filter_splits)
 	size_t k;
 	int rc = 0;
 
-	filter_init(&f, 0, 0, collect, &out);
+	filter_init(&f, 0, 0, fixture_collect, &out);
 	for (k = 0; k < 4 && splits[_i].chunks[k] && rc == 0; k++)
 		rc = filter_feed(&f, splits[_i].chunks[k], strlen(splits[_i].chunks[k]), &err);
 	if (rc == 0)

@@ -1,5 +1,5 @@
 /*
- * test_header - Check suite for lib/header.c
+ * test_header - Check suite for lib/mail/header.c
  *
  * Tables of named cases: header sections with the fields found (name and
  * value), where the body starts, whether a separating empty line is

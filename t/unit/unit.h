@@ -20,6 +20,7 @@ Suite	*addr_suite(void);	/* test_addr.c */
 Suite	*header_suite(void);	/* test_header.c */
 Suite	*spool_suite(void);	/* test_spool.c: envelope, maildrop, queue */
 Suite	*submit_suite(void);	/* test_submit.c */
+Suite	*cleanup_suite(void);	/* test_cleanup.c */
 Suite	*filter_suite(void);	/* test_filter.c */
 Suite	*aliases_suite(void);	/* test_aliases.c */
 Suite	*bounce_suite(void);	/* test_bounce.c */

@@ -16,17 +16,18 @@
  * names without a NUL, values the normalised target lists (targets joined
  * by ", ", quoted where needed), which aliases_split takes apart again.
  *
+ * The syntax (aliases_parse, aliases_split, aliases_split_file,
+ * aliases_free) is in aliases_parse.c; the database (aliases_compile,
+ * aliases_lookup, aliases_map_path) in aliases.c.
+ *
  * Error contract: every function writes a human-readable message into err
  * (appended, never freed here) when it fails. aliases_parse and
  * aliases_split return -1 on error; aliases_lookup returns 1 found,
- * 0 absent, -1 error. aliases_compile returns 0, or the NEGATED sysexits
- * code that describes the failure, so "< 0" tests for failure and
- * "-rc" is the exit status:
- *	-EX_NOINPUT	the source is missing or cannot be opened
- *	-EX_DATAERR	syntax error (message is "FILE:LINE: ..."), file too big
- *	-EX_CANTCREAT	the temporary or the .cdb cannot be created or renamed
- *	-EX_TEMPFAIL	any other I/O error (read, write, fsync)
- * On failure the old .cdb is left untouched and no temporary remains.
+ * 0 absent, -1 error; aliases_map_path returns 1 with the path, 0 when
+ * alias_maps is empty, -1 error. aliases_compile returns 0, or -1 with
+ * the kind of failure in *why (enum aliases_fail), which newaliases maps
+ * to its exit status. On failure the old .cdb is left untouched and no
+ * temporary remains.
  */
 #ifndef PH_ALIASES_H
 #define PH_ALIASES_H
@@ -39,6 +40,18 @@
 #define ALIASES_MAX_NAME	256			/* one alias name */
 #define ALIASES_MAX_VALUE	(4 * 1024 * 1024)	/* one alias's list */
 #define ALIASES_MAX_FILE	(64L * 1024 * 1024)	/* the whole source */
+
+/* Why aliases_compile failed. */
+enum aliases_fail {
+	ALIASES_OK = 0,
+	ALIASES_NOINPUT,	/* the source is missing or cannot be opened */
+	ALIASES_BADINPUT,	/* syntax error (message is "FILE:LINE: ..."),
+				   not a regular file, too big */
+	ALIASES_CANTCREATE,	/* the temporary or the .cdb cannot be created
+				   or renamed */
+	ALIASES_IOERR		/* any other I/O error (read, write, fsync):
+				   worth trying again */
+};
 
 /* Called once per alias, after duplicates were warned about. -1 aborts. */
 typedef int (*aliases_cb)(const char *name, const char *value, int lineno,
@@ -60,7 +73,8 @@ int	 aliases_parse(const char *, size_t, const char *, aliases_cb, void *,
 int	 aliases_split(const char *, char ***, struct str *);
 int	 aliases_split_file(const char *, char ***, int **, struct str *);
 void	 aliases_free(char **);
-int	 aliases_compile(const char *, struct aliases_stats *, struct str *);
+int	 aliases_compile(const char *, struct aliases_stats *,
+	    enum aliases_fail *, struct str *);
 int	 aliases_lookup(const char *, const char *, struct str *, struct str *);
 int	 aliases_map_path(const char *, struct str *, struct str *);
 

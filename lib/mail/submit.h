@@ -7,10 +7,12 @@
  * ends input unless ignore_dots, a leading mbox "From " line is skipped),
  * holds the header section in memory up to header_limit, fixes it up with
  * submit_prepare(), and streams the body into a new maildrop entry, which
- * it commits. submit_prepare() parses the header section, extracts recipients (-t), drops Bcc, Resent-Bcc,
- * Return-Path and Content-Length, qualifies and masquerades addresses,
- * converts IDN domains of envelope addresses, and adds From:, Date: and
- * Message-ID: when they are missing.
+ * it commits. submit_prepare() checks what the command line gave (sender,
+ * -F, -V, recipient arguments), sets up the envelope and hands the header
+ * section to cleanup_header() (cleanup.h), which extracts recipients (-t),
+ * drops Bcc, Resent-Bcc, Return-Path and Content-Length, qualifies and
+ * masquerades addresses, converts IDN domains of envelope addresses, and
+ * adds From:, Date: and Message-ID: when they are missing.
  *
  * Both return 0, or a sysexits code with the reason in err:
  * EX_DATAERR for a bad message (NUL byte, too large, endless header

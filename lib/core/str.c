@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "log.h"
 #include "str.h"
@@ -48,7 +47,7 @@ str_reserve(struct str *sp, size_t n)
 	size_t need, cap;
 
 	if (n > SIZE_MAX - 1 - sp->len)
-		die(EX_SOFTWARE, "string length overflow");
+		panic("string length overflow");
 	need = sp->len + n + 1;
 	if (need <= sp->cap)
 		return;
@@ -95,7 +94,7 @@ str_vprintf(struct str *sp, const char *fmt, va_list ap)
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
-		die(EX_SOFTWARE, "bad format string");
+		panic("bad format string");
 	str_reserve(sp, (size_t)n);
 	vsnprintf(sp->s + sp->len, (size_t)n + 1, fmt, ap);
 	sp->len += (size_t)n;
