@@ -197,6 +197,16 @@ fi
 rmdir "$FS" 2>/dev/null
 rm -f "$SECRET"
 
+# Untrusted maildrop files and remote recipients are handled by children
+# that run as the spool owner, not root.
+PHUID=$(id -u posthorn)
+printf 'Subject: as-owner\n\nx\n' | as "$U1" "$SBIN/sendmail" someone@remote.example
+strace -f -qq -e trace=setresuid -o /tmp/posthorn-ids.tr "$SBIN/runq" -q
+check "pickup and the remote transport switch to the spool owner ($PHUID)" \
+	[ "$(grep -cE "setresuid\($PHUID, $PHUID, $PHUID\) +=  *0" /tmp/posthorn-ids.tr)" -ge 2 ]
+rm -f /tmp/posthorn-ids.tr
+"$SBIN/runq" -q -R remote.example
+
 # TZ survives the set-id start when it is a zone, not a file elsewhere.
 for tz in ":Europe/Berlin|+0100" "/usr/share/zoneinfo/Asia/Tokyo|+0900" "/etc/shadow|+0000" ":../../../etc/shadow|+0000"; do
 	printf 'Subject: tz %s\n\nx\n' "${tz%%|*}" | TZ=${tz%%|*} as "$U1" "$SBIN/sendmail" "$U2"
