@@ -144,16 +144,29 @@ filter_feed(struct filter *f, const char *p, size_t len, struct str *err)
 	while (i < len && rc == 0) {
 		char c = p[i];
 
-		/* the common case: the middle of a line, nothing waiting */
-		if (!f->bol && !f->cr && f->nhold == 0 && !f->skip) {
-			for (run = i; run < len && p[run] != '\n' && p[run] != '\r' &&
-			    p[run] != '\0'; run++)
-				;
+		/*
+		 * The common case: ordinary lines after the first, nothing
+		 * waiting. They go on as one span, up to a CR, a NUL, or a
+		 * line that starts with a dot, which the byte-wise path below
+		 * looks at.
+		 */
+		if (!f->cr && f->nhold == 0 && !f->skip && !f->first) {
+			int bol = f->bol;
+
+			for (run = i; run < len; run++) {
+				c = p[run];
+				if (c == '\r' || c == '\0' ||
+				    (bol && c == '.' && !f->ignore_dots))
+					break;
+				bol = c == '\n';
+			}
 			if (run > i) {
 				rc = emit(f, p + i, run - i, err);
+				f->bol = bol;
 				i = run;
 				continue;
 			}
+			c = p[i];
 		}
 		i++;
 		if (c == '\0') {

@@ -45,7 +45,10 @@ def instance(home_mailbox=""):
     d = tempfile.mkdtemp(prefix="posthorn-bench.")
     os.chmod(d, 0o755)
     os.makedirs(d + "/mail", mode=0o755)
-    os.chmod(d + "/mail", 0o755)
+    if os.geteuid() == 0:
+        # as Debian's /var/mail: users dot-lock through the setgid helper
+        shutil.chown(d + "/mail", "root", "mail")
+        os.chmod(d + "/mail", 0o2775)
     conf = d + "/posthorn.conf"
     with open(conf, "w") as f:
         f.write(f"spool_directory = {d}/spool\nmail_spool_directory = {d}/mail\n"
