@@ -40,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -341,11 +340,12 @@ backoff(const struct runq_pass *p, int attempts)
 }
 
 /*
- * outcome - the sysexits summary of one message, for sendmail -odi: 0 when
- * delivered or queued for a retry, EX_NOUSER or EX_UNAVAILABLE when a
- * recipient failed for good (the sender gets a notice as well).
+ * outcome - the summary of one message, for sendmail -odi: RUNQ_DONE when
+ * delivered or queued for a retry, RUNQ_BOUNCED_UNKNOWN_USER or
+ * RUNQ_BOUNCED when a recipient failed for good (the sender gets a notice
+ * as well).
  */
-static int
+static enum runq_outcome
 outcome(const struct envelope *env)
 {
 	size_t i;
@@ -359,7 +359,8 @@ outcome(const struct envelope *env)
 				unknown = 1;
 		}
 	}
-	return unknown ? EX_NOUSER : bounced ? EX_UNAVAILABLE : 0;
+	return unknown ? RUNQ_BOUNCED_UNKNOWN_USER : bounced ? RUNQ_BOUNCED :
+	    RUNQ_DONE;
 }
 
 /*
@@ -452,7 +453,7 @@ attempt_remote(struct envelope *env, struct xjob *job, double t_attempt)
 }
 
 /* runq_deliver_one - one queue entry: see the top of this file */
-int
+enum runq_outcome
 runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o, time_t now)
 {
 	struct envelope env;
@@ -460,7 +461,8 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	struct dresult res;
 	struct str err = STR_INIT;
 	size_t i;
-	int fd = -1, msgfd = -1, rc, result = 0, changed = 0, pending;
+	enum runq_outcome result = RUNQ_DONE;
+	int fd = -1, msgfd = -1, rc, changed = 0, pending;
 	int notices_failed = 0, forwarded, only_forwarded;
 	struct xjob *jobs = NULL;
 	size_t j, njobs = 0;
@@ -471,11 +473,11 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	if (rc == SPOOL_BUSY) {
 		busy(id, now);
 		str_free(&err);
-		return 0;	/* another runner has it */
+		return RUNQ_DONE;	/* another runner has it */
 	}
 	if (rc == SPOOL_GONE) {
 		str_free(&err);
-		return 0;	/* delivered by another runner meanwhile */
+		return RUNQ_DONE;	/* delivered by another runner meanwhile */
 	}
 	if (rc == SPOOL_BAD) {
 		log_warning("%s: malformed queue entry moved to corrupt/: %s", id, err.s);
@@ -483,12 +485,12 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		if (spool_move_corrupt("queue", id, &err) < 0)
 			log_warning("%s: %s", id, err.s);
 		str_free(&err);
-		return EX_SOFTWARE;
+		return RUNQ_MALFORMED;
 	}
 	if (rc < 0) {
 		log_warning("%s: %s", id, err.s);
 		str_free(&err);
-		return EX_TEMPFAIL;
+		return RUNQ_UNREADABLE;
 	}
 	if (!runq_contains(env.sender, o->sender_match))
 		goto skip;
@@ -507,7 +509,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		fd = -1;
 		str_reset(&err);
 		(void)spool_move_corrupt("queue", id, &err);
-		result = EX_SOFTWARE;
+		result = RUNQ_MALFORMED;
 		goto out;
 	}
 	if (env.attempts > 0)	/* a retry: Postfix logs this at each one */
@@ -645,7 +647,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		log_warning("%s: cannot record notices: %s", id, err.s);
 	goto out;
 skip:
-	result = 0;
+	result = RUNQ_DONE;
 out:
 	if (msgfd >= 0)
 		close(msgfd);

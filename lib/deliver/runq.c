@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -359,18 +358,21 @@ selected(const struct runq_opts *o, const char *id)
  * workers, or two runq processes, from delivering one message.
  */
 int
-runq_run(const struct runq_opts *o, struct str *err)
+runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 {
 	char **ids, line[SPOOL_ID_LEN + 2];
 	size_t n, i, todo = 0;
 	time_t now = time(NULL);
+	enum runq_outcome one;
 	int rc = 0, workers, w, status, work[2];
 	pid_t pids[MAX_WORKERS];
 	struct runq_pass pass, *p = &pass;
 
+	*out = RUNQ_DONE;
 	if (load_settings(p, err) < 0) {
 		pass_free(p);
-		return EX_CONFIG;
+		*out = RUNQ_FAIL_CONFIG;
+		return -1;
 	}
 	check_mail_spool();
 	pickup(p);
@@ -378,7 +380,8 @@ runq_run(const struct runq_opts *o, struct str *err)
 	clean_debris(now);
 	if (spool_scan_queue(&ids, &n, err) < 0) {
 		pass_free(p);
-		return EX_TEMPFAIL;
+		*out = RUNQ_FAIL_SPOOL;
+		return -1;
 	}
 	for (i = 0; i < n; i++)
 		if (selected(o, ids[i]))
@@ -389,9 +392,9 @@ runq_run(const struct runq_opts *o, struct str *err)
 		for (i = 0; i < n; i++) {
 			if (!selected(o, ids[i]))
 				continue;
-			w = runq_deliver_one(p, ids[i], o, now);
+			one = runq_deliver_one(p, ids[i], o, now);
 			if (o->only_id && spool_id_valid(o->only_id))
-				rc = w;
+				*out = one;
 		}
 		deliver_created(p, o, now);
 		goto out;
@@ -417,7 +420,8 @@ runq_run(const struct runq_opts *o, struct str *err)
 	if (workers == 0) {
 		close(work[1]);
 		str_printf(err, "cannot start a queue worker");
-		rc = EX_TEMPFAIL;
+		*out = RUNQ_FAIL_SPOOL;
+		rc = -1;
 		goto out;
 	}
 	/* workers that die leave the pipe without readers: stop handing out */
@@ -443,21 +447,21 @@ out:
 
 /* runq_verify - sendmail -bv: where would each recipient's mail go? */
 int
-runq_verify(char **addrs, size_t n, FILE *out)
+runq_verify(char **addrs, size_t n, FILE *out, enum runq_outcome *res,
+    struct str *err)
 {
 	struct envelope env;
 	struct local_ctx ctx;
-	struct str q = STR_INIT, a = STR_INIT, report = STR_INIT, err = STR_INIT;
+	struct str q = STR_INIT, a = STR_INIT, report = STR_INIT, why = STR_INIT;
 	struct addr_list l = { NULL, 0, 0 };
 	struct runq_pass pass, *p = &pass;
 	size_t i, j;
-	int rc = 0;
 
-	if (load_settings(p, &err) < 0) {
-		log_error("%s", err.s);
-		str_free(&err);
+	*res = RUNQ_DONE;
+	if (load_settings(p, err) < 0) {
 		pass_free(p);
-		return EX_CONFIG;
+		*res = RUNQ_FAIL_CONFIG;
+		return -1;
 	}
 	env_init(&env);
 	env.sender = xstrdup("");
@@ -466,10 +470,10 @@ runq_verify(char **addrs, size_t n, FILE *out)
 		addr_scan(addrs[i], strlen(addrs[i]), &l);
 		for (j = 0; j < l.n; j++) {
 			addr_qualify(l.v[j].addr, p->set.origin, &q);
-			str_reset(&err);
-			if (addr_to_ascii(q.s, &a, &err) < 0) {
-				fprintf(out, "%s... undeliverable: %s\n", l.v[j].addr, err.s);
-				rc = EX_NOUSER;
+			str_reset(&why);
+			if (addr_to_ascii(q.s, &a, &why) < 0) {
+				fprintf(out, "%s... undeliverable: %s\n", l.v[j].addr, why.s);
+				*res = RUNQ_UNDELIVERABLE;
 				continue;
 			}
 			if (!local_is_local(&ctx, a.s)) {
@@ -482,7 +486,7 @@ runq_verify(char **addrs, size_t n, FILE *out)
 			    strncmp(str_c(&report), "undeliverable", 13) == 0 ? "" : "deliverable: ",
 			    str_c(&report));
 			if (strncmp(str_c(&report), "undeliverable", 13) == 0)
-				rc = EX_NOUSER;
+				*res = RUNQ_UNDELIVERABLE;
 			local_ctx_free(&ctx);
 			str_init(&ctx.done);
 		}
@@ -494,6 +498,6 @@ runq_verify(char **addrs, size_t n, FILE *out)
 	str_free(&q);
 	str_free(&a);
 	str_free(&report);
-	str_free(&err);
-	return rc;
+	str_free(&why);
+	return 0;
 }

@@ -41,7 +41,7 @@ struct runq_pass {
 	size_t		 ncreated;
 };
 
-int	 runq_deliver_one(struct runq_pass *, const char *,
+enum runq_outcome runq_deliver_one(struct runq_pass *, const char *,
 	    const struct runq_opts *, time_t);
 void	 runq_ctx_init(const struct runq_pass *, struct local_ctx *,
 	    struct envelope *, int);
