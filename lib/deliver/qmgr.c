@@ -209,14 +209,14 @@ log_result(const struct envelope *env, const struct rcpt *r, const char *relay,
  * a fixed buffer.
  */
 static int
-forward(struct runq_pass *p, struct local_ctx *ctx, const struct envelope *env, const char *rcpt,
-    double t_attempt, double t_rcpt, struct str *err)
+forward(struct runq_pass *p, struct local_ctx *ctx, const struct envelope *env,
+    const char *rcpt, double t_attempt, double t_rcpt, struct str *err)
 {
 	struct envelope fe;
 	struct spool_writer w;
 	struct str pre = STR_INIT, text = STR_INIT;
 	size_t i;
-	int rc = -1;
+	int rc = -1, begun;
 
 	env_init(&fe);
 	if (spool_id_new(fe.id, sizeof(fe.id), &fe.arrival, &fe.arrival_usec) < 0) {
@@ -238,7 +238,19 @@ forward(struct runq_pass *p, struct local_ctx *ctx, const struct envelope *env, 
 	str_printf(&pre, "Delivered-To: %s\n", rcpt);
 	if (!util_is_ascii(rcpt) || !util_is_ascii(fe.sender))
 		fe.smtputf8 = 1;
-	if (spool_queue_begin(fe.id, &w, err) != 0)
+	/*
+	 * SPOOL_DONE says an entry with this ID exists whole. The ID was
+	 * made just now, so that entry is another message (the clock went
+	 * back, or a pid was reused within a microsecond), never this copy
+	 * queued before a crash: a crash after the copy was queued is caught
+	 * by the forward members instead (drop_forwarded). Counting it as
+	 * queued would lose the copy; the recipient waits for the next try,
+	 * which makes a new ID.
+	 */
+	begun = spool_queue_begin(fe.id, &w, err);
+	if (begun == SPOOL_DONE)
+		str_printf(err, "queue ID %s is taken by another entry", fe.id);
+	if (begun != SPOOL_OK)
 		goto out;
 	if (spool_writer_write(&w, pre.s, pre.len, err) < 0 ||
 	    spool_writer_copy_fd(&w, ctx->msgfd, 0, -1, err) < 0)
@@ -487,11 +499,13 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		str_free(&err);
 		return RUNQ_MALFORMED;
 	}
-	if (rc < 0) {
+	if (rc == SPOOL_SYSERR) {
 		log_warning("%s: %s", id, err.s);
 		str_free(&err);
 		return RUNQ_UNREADABLE;
 	}
+	if (rc != SPOOL_OK)
+		panic("%s: spool_env_open returned %d", id, rc);
 	if (!runq_contains(env.sender, o->sender_match))
 		goto skip;
 	if (o->rcpt_match) {
