@@ -89,7 +89,8 @@ main(int argc, char **argv)
 	struct str err = STR_INIT;
 	const char *conf = NULL;
 	char *env_conf = NULL, msg[64];
-	int setid, verbose = 0, c, rc;
+	enum mailq_fail fail;
+	int setid, verbose = 0, c;
 
 	/* Before anything reads input: keep POSTHORN_CONF, then clean up. */
 	setid = privs_is_setid();
@@ -144,8 +145,8 @@ main(int argc, char **argv)
 		    "(authorized_mailq_users)", (long)getuid());
 	spool_setup(conf_str("spool_directory"));
 
-	if ((rc = mailq_print(stdout, &o, &err)) != 0)
-		die(rc, "%s", err.s);
+	if (mailq_print(stdout, &o, &fail, &err) < 0)
+		die(fail == MAILQ_FAIL_OUTPUT ? EX_IOERR : EX_TEMPFAIL, "%s", err.s);
 	str_free(&err);
 	free(env_conf);
 	return 0;

@@ -19,8 +19,12 @@
  *
  * DIAGNOSTICS
  *	0 when the pass ran; with -I and one queue ID, that message's
- *	outcome: 0 delivered, EX_TEMPFAIL deferred, EX_NOUSER or
- *	EX_UNAVAILABLE bounced. EX_CONFIG, EX_NOPERM, EX_TEMPFAIL otherwise.
+ *	outcome: 0 delivered, queued for a retry or held by another runner,
+ *	EX_NOUSER or EX_UNAVAILABLE bounced, EX_SOFTWARE malformed (moved to
+ *	corrupt/), EX_TEMPFAIL the entry could not be read. With -A,
+ *	EX_NOUSER when an address is undeliverable. EX_CONFIG, EX_NOPERM,
+ *	EX_CANTCREAT, EX_TEMPFAIL otherwise. exit_code() is the one mapping
+ *	of the library's outcomes; man/runq.8 documents it.
  */
 #include "config.h"
 
@@ -40,6 +44,29 @@
 #include "spool.h"
 #include "util.h"
 
+/* exit_code - the sysexits code of a runq_run or runq_verify outcome */
+static int
+exit_code(enum runq_outcome o)
+{
+	switch (o) {
+	case RUNQ_DONE:
+		return 0;
+	case RUNQ_BOUNCED_UNKNOWN_USER:
+	case RUNQ_UNDELIVERABLE:
+		return EX_NOUSER;
+	case RUNQ_BOUNCED:
+		return EX_UNAVAILABLE;
+	case RUNQ_MALFORMED:
+		return EX_SOFTWARE;
+	case RUNQ_UNREADABLE:
+	case RUNQ_FAIL_SPOOL:
+		return EX_TEMPFAIL;
+	case RUNQ_FAIL_CONFIG:
+		return EX_CONFIG;
+	}
+	return EX_SOFTWARE;
+}
+
 /* usage - the one usage message */
 static void __attribute__((noreturn))
 usage(void)
@@ -56,7 +83,8 @@ main(int argc, char **argv)
 	struct str err = STR_INIT, q = STR_INIT;
 	struct stat st;
 	const char *conf = getenv("POSTHORN_CONF");
-	int ch, verify = 0, verbose = 0, rc;
+	enum runq_outcome out;
+	int ch, verify = 0, verbose = 0;
 
 	log_open("runq", LOG_STDERR);
 	signal(SIGPIPE, SIG_IGN);
@@ -82,8 +110,12 @@ main(int argc, char **argv)
 	log_set_file(conf_str("maillog_file"));
 	if (verbose)
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
-	if (verify)
-		return runq_verify(argv, (size_t)argc, stdout);
+	if (verify) {
+		if (runq_verify(argv, (size_t)argc, stdout, &out, &err) < 0)
+			log_error("%s", err.s);
+		str_free(&err);
+		return exit_code(out);
+	}
 
 	spool_setup(conf_str("spool_directory"));
 	if (stat(spool_dir(), &st) < 0) {
@@ -110,10 +142,9 @@ main(int argc, char **argv)
 	if (chdir(spool_dir()) < 0)
 		die(EX_TEMPFAIL, "cannot enter %s: %s", spool_dir(), strerror(errno));
 	umask(077);
-	rc = runq_run(&o, &err);
-	if (rc != 0 && err.len)
+	if (runq_run(&o, &out, &err) < 0)
 		log_error("%s", err.s);
 	str_free(&err);
 	str_free(&q);
-	return rc;
+	return exit_code(out);
 }

@@ -74,10 +74,17 @@ lookup(const char *name, size_t len)
 	return NULL;
 }
 
-/* computed_default - myhostname and mydomain come from the system */
+static int expand(const char *, struct str *, int, struct str *);
+
+/*
+ * computed_default - myhostname and mydomain come from the system.
+ * mydomain is myhostname's value, which may refer to other settings:
+ * NULL with err when that expansion fails (depth as in expand).
+ */
 static const char *
-computed_default(const struct conf_ent *e)
+computed_default(const struct conf_ent *e, int depth, struct str *err)
 {
+	struct str h = STR_INIT;
 	const char *dot;
 
 	if (hostname_buf[0] == '\0') {
@@ -91,31 +98,34 @@ computed_default(const struct conf_ent *e)
 		return hostname_buf;
 	/* mydomain: myhostname minus its first label */
 	if (domain_buf[0] == '\0') {
-		const char *h = conf_str("myhostname");
-
-		dot = strchr(h, '.');
+		if (expand("$myhostname", &h, depth + 1, err) < 0) {
+			str_free(&h);
+			return NULL;
+		}
+		dot = strchr(str_c(&h), '.');
 		snprintf(domain_buf, sizeof(domain_buf), "%s",
 		    dot && dot[1] ? dot + 1 : "localdomain");
+		str_free(&h);
 	}
 	return domain_buf;
 }
 
-/* raw_value - the unexpanded value of a setting */
+/* raw_value - the unexpanded value of a setting, or NULL with err */
 static const char *
-raw_value(struct conf_ent *e)
+raw_value(struct conf_ent *e, int depth, struct str *err)
 {
 	if (e->val)
 		return e->val;
 	if (e->def)
 		return e->def;
-	return computed_default(e);
+	return computed_default(e, depth, err);
 }
 
 /* expand - replace $name and ${name} references, depth-limited */
 static int
 expand(const char *in, struct str *out, int depth, struct str *err)
 {
-	const char *p, *start;
+	const char *p, *start, *raw;
 	struct conf_ent *e;
 	size_t len;
 
@@ -153,7 +163,8 @@ expand(const char *in, struct str *out, int depth, struct str *err)
 			str_printf(err, "unknown setting $%.*s", (int)len, start);
 			return -1;
 		}
-		if (expand(raw_value(e), out, depth + 1, err) < 0)
+		if ((raw = raw_value(e, depth + 1, err)) == NULL ||
+		    expand(raw, out, depth + 1, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -201,20 +212,95 @@ check_type(const struct conf_ent *e, const char *v, struct str *err)
 	return 0;
 }
 
-/* conf_set - set one value, as a line of the file would */
+/* set_value - store a value as given; check_all judges it */
+static void
+set_value(struct conf_ent *e, char *value)
+{
+	free(e->val);
+	e->val = value;
+	if (strcmp(e->name, "myhostname") == 0)
+		domain_buf[0] = '\0';
+}
+
+/*
+ * check_all - every value must expand (no unknown $name, no loop) and
+ * have the right type: after this, the accessors cannot meet a bad one.
+ */
+static int
+check_all(struct str *err)
+{
+	struct str v = STR_INIT;
+	const char *raw;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < ARRAY_LEN(table) && rc == 0; i++) {
+		str_reset(&v);
+		if ((raw = raw_value(&table[i], 0, err)) == NULL ||
+		    expand(raw, &v, 0, err) < 0 ||
+		    check_type(&table[i], str_c(&v), err) < 0)
+			rc = -1;
+	}
+	str_free(&v);
+	return rc;
+}
+
+/* save_values - a copy of what is set, for restore_values */
+static char **
+save_values(void)
+{
+	char **saved = xcalloc(ARRAY_LEN(table), sizeof(*saved));
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(table); i++)
+		saved[i] = table[i].val ? xstrdup(table[i].val) : NULL;
+	return saved;
+}
+
+/* restore_values - put back what save_values copied, and free the copy */
+static void
+restore_values(char **saved)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(table); i++)
+		set_value(&table[i], saved[i]);
+	free(saved);
+}
+
+/* free_values - forget what save_values copied */
+static void
+free_values(char **saved)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(table); i++)
+		free(saved[i]);
+	free(saved);
+}
+
+/*
+ * conf_set - set one value, as a line of the file would. The value is
+ * checked with all the others (it may be referred to); a bad one leaves
+ * the configuration as it was.
+ */
 int
 conf_set(const char *name, const char *value, struct str *err)
 {
 	struct conf_ent *e;
+	char **saved;
 
 	if ((e = lookup(name, strlen(name))) == NULL) {
 		str_printf(err, "unknown setting \"%s\"", name);
 		return -1;
 	}
-	free(e->val);
-	e->val = xstrdup(value);
-	if (strcmp(name, "myhostname") == 0)
-		domain_buf[0] = '\0';
+	saved = save_values();
+	set_value(e, xstrdup(value));
+	if (check_all(err) < 0) {
+		restore_values(saved);
+		return -1;
+	}
+	free_values(saved);
 	return 0;
 }
 
@@ -257,7 +343,8 @@ apply(const char *path, int lineno, char *line, struct str *err)
 		str_free(&why);
 		return -1;
 	}
-	return conf_set(name, value, err) < 0 ? -1 : 0;
+	set_value(e, xstrdup(value));
+	return 0;
 }
 
 /*
@@ -287,6 +374,8 @@ read_line(FILE *fp, char *buf, size_t size, size_t *len)
 /*
  * conf_load - read the file. A missing file is an error only when the
  * caller says it must exist (it was named with -C or POSTHORN_CONF).
+ * Every value is checked before it returns 0 (check_all); a file that
+ * fails leaves the configuration as it was before.
  */
 int
 conf_load(const char *path, int must_exist, struct str *err)
@@ -294,6 +383,8 @@ conf_load(const char *path, int must_exist, struct str *err)
 	FILE *fp;
 	char buf[CONF_MAX_LINE + 2];
 	struct str logical = STR_INIT, tmp = STR_INIT;
+	struct str why = STR_INIT;
+	char **saved;
 	int lineno = 0, start = 0, rc = 0;
 	size_t i, n;
 
@@ -305,6 +396,7 @@ conf_load(const char *path, int must_exist, struct str *err)
 		str_printf(err, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
+	saved = save_values();
 	for (;;) {
 		int eof = read_line(fp, buf, sizeof(buf), &n) < 0;
 
@@ -358,24 +450,24 @@ conf_load(const char *path, int must_exist, struct str *err)
 	fclose(fp);
 	str_free(&logical);
 	str_free(&tmp);
-	if (rc < 0)
-		return -1;
-check:
-	/* Every value must expand and have the right type. */
-	for (i = 0; i < ARRAY_LEN(table); i++) {
-		struct str v = STR_INIT, e2 = STR_INIT;
-
-		if (expand(raw_value(&table[i]), &v, 0, &e2) < 0 ||
-		    check_type(&table[i], str_c(&v), &e2) < 0) {
-			str_printf(err, "%s: %s", path, str_c(&e2));
-			rc = -1;
-		}
-		str_free(&v);
-		str_free(&e2);
-		if (rc < 0)
-			return -1;
+	if (rc == 0 && check_all(&why) < 0) {
+		str_printf(err, "%s: %s", path, str_c(&why));
+		rc = -1;
 	}
-	return 0;
+	str_free(&why);
+	if (rc < 0)
+		restore_values(saved);
+	else
+		free_values(saved);
+	return rc;
+check:
+	/* no file: the defaults and what was set before */
+	if (check_all(&why) < 0) {
+		str_printf(err, "%s: %s", path, str_c(&why));
+		rc = -1;
+	}
+	str_free(&why);
+	return rc;
 }
 
 /* conf_path - the file conf_load read */
@@ -404,13 +496,15 @@ conf_str(const char *name)
 	static size_t nretired;
 	struct conf_ent *e;
 	struct str v = STR_INIT, err = STR_INIT;
+	const char *raw;
 	size_t idx;
 
 	if ((e = lookup(name, strlen(name))) == NULL)
 		panic("conf_str: unknown setting %s", name);
 	idx = (size_t)(e - table);
-	if (expand(raw_value(e), &v, 0, &err) < 0)
-		die(78, "configuration: %s", str_c(&err));
+	/* conf_load and conf_set checked every value: this is a bug */
+	if ((raw = raw_value(e, 0, &err)) == NULL || expand(raw, &v, 0, &err) < 0)
+		panic("conf_str: %s: %s", name, str_c(&err));
 	str_free(&err);
 	if (cache[idx] != NULL && strcmp(cache[idx], str_c(&v)) == 0) {
 		str_free(&v);
@@ -432,7 +526,7 @@ conf_time(const char *name)
 	long v = 0;
 
 	if (util_parse_time(conf_str(name), 's', &v) < 0)
-		die(78, "configuration: %s: bad time value", name);
+		panic("conf_time: %s: bad time value passed the checks", name);
 	return v;
 }
 
@@ -443,7 +537,7 @@ conf_size(const char *name)
 	long long v = 0;
 
 	if (util_parse_size(conf_str(name), &v) < 0)
-		die(78, "configuration: %s: bad size", name);
+		panic("conf_size: %s: bad size passed the checks", name);
 	return v;
 }
 
@@ -454,7 +548,7 @@ conf_int(const char *name)
 	long v = 0;
 
 	if (util_parse_long(conf_str(name), 0, 1000000000L, &v) < 0)
-		die(78, "configuration: %s: bad number", name);
+		panic("conf_int: %s: bad number passed the checks", name);
 	return v;
 }
 
@@ -510,6 +604,19 @@ conf_list_has(const char *name, const char *word)
 	return found;
 }
 
+/* raw_print - the unexpanded value; it was checked, so it exists */
+static const char *
+raw_print(struct conf_ent *e)
+{
+	struct str err = STR_INIT;
+	const char *raw;
+
+	if ((raw = raw_value(e, 0, &err)) == NULL)
+		panic("conf_print: %s: %s", e->name, str_c(&err));
+	str_free(&err);
+	return raw;
+}
+
 /*
  * conf_print - "name = value" for one setting or all (sendmail -bP).
  * Returns -1 for an unknown name. With raw, values are not expanded.
@@ -523,7 +630,7 @@ conf_print(FILE *fp, const char *name, int raw)
 		if (name && strcmp(name, table[i].name) != 0)
 			continue;
 		fprintf(fp, "%s = %s\n", table[i].name,
-		    raw ? raw_value(&table[i]) : conf_str(table[i].name));
+		    raw ? raw_print(&table[i]) : conf_str(table[i].name));
 		if (name)
 			return 0;
 	}

@@ -7,9 +7,12 @@
  *
  * Every setting any posthorn program reads is in one table in conf.c; a
  * name not in the table is an error with file:line, and so is a value of
- * the wrong type (time, size, number, yes/no). conf_load returns 0, or -1
- * with the message in err. Accessors panic on a name missing from the
- * table: that is a bug, not bad input.
+ * the wrong type (time, size, number, yes/no), and so is a value that does
+ * not expand (an unknown $name, settings that refer to each other in a
+ * loop). conf_load and conf_set check every value before they return 0,
+ * or return -1 with the message in err and the configuration as it was.
+ * So the accessors cannot meet a bad value: they panic on one, and on a
+ * name missing from the table; that is a bug, not bad input.
  */
 #ifndef PH_CONF_H
 #define PH_CONF_H

@@ -7,11 +7,16 @@
  * runner holds locked. Selection by queue ID, recipient domain or sender
  * narrows the pass (sendmail -qI, -qR, -qS: case-insensitive substrings).
  *
- * Returns 0 when the pass ran. With only_id naming exactly one message, it
- * returns that message's outcome instead: 0 delivered or queued for a
- * retry, EX_NOUSER / EX_UNAVAILABLE some bounced (sendmail -odi).
- * Errors that stop the pass: EX_TEMPFAIL / EX_CONFIG with the reason in
- * err.
+ * runq_verify() reports where each address's mail would go (sendmail
+ * -bv) and delivers nothing.
+ *
+ * Error contract: both return 0 with an outcome in *out, or -1 with the
+ * reason in err (the caller owns it) and the class of failure in *out.
+ * runq_run's outcome is RUNQ_DONE when the pass ran; with only_id naming
+ * exactly one message, it is that message's outcome instead (what
+ * sendmail -odi reports). runq_verify's is RUNQ_DONE or
+ * RUNQ_UNDELIVERABLE. Failed deliveries are not errors: they are retried
+ * or bounced. The callers map outcomes to exit codes (cmd/runq).
  */
 #ifndef PH_RUNQ_H
 #define PH_RUNQ_H
@@ -27,7 +32,21 @@ struct runq_opts {
 	const char	*sender_match;	/* -S */
 };
 
-int	 runq_run(const struct runq_opts *, struct str *);
-int	 runq_verify(char **, size_t, FILE *);
+enum runq_outcome {
+	RUNQ_DONE,		/* the pass ran; the message was delivered,
+				   queued for a retry, is held by another
+				   runner or no longer exists */
+	RUNQ_BOUNCED_UNKNOWN_USER, /* a recipient bounced as an unknown user */
+	RUNQ_BOUNCED,		/* a recipient bounced for another reason */
+	RUNQ_MALFORMED,		/* the entry was moved to corrupt/ */
+	RUNQ_UNREADABLE,	/* the entry could not be read (the system) */
+	RUNQ_UNDELIVERABLE,	/* runq_verify: an address is undeliverable */
+	/* with -1 only: */
+	RUNQ_FAIL_CONFIG,	/* the settings are unusable */
+	RUNQ_FAIL_SPOOL		/* the queue cannot be read or worked on */
+};
+
+int	 runq_run(const struct runq_opts *, enum runq_outcome *, struct str *);
+int	 runq_verify(char **, size_t, FILE *, enum runq_outcome *, struct str *);
 
 #endif

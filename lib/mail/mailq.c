@@ -64,7 +64,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -520,7 +519,8 @@ out:
 
 /* mailq_print - the listing; see mailq.h */
 int
-mailq_print(FILE *fp, const struct mailq_opts *o, struct str *err)
+mailq_print(FILE *fp, const struct mailq_opts *o, enum mailq_fail *fail,
+    struct str *err)
 {
 	struct listing l;
 	struct stat st;
@@ -531,17 +531,18 @@ mailq_print(FILE *fp, const struct mailq_opts *o, struct str *err)
 	memset(&l, 0, sizeof(l));
 	l.fp = fp;
 	l.opts = o;
+	*fail = MAILQ_FAIL_SPOOL;
 	if (stat(spool_dir(), &st) < 0) {
 		str_printf(err, "cannot open spool directory %s: %s", spool_dir(),
 		    strerror(errno));
-		return EX_TEMPFAIL;
+		return -1;
 	}
 	/* The maildrop first: an entry picked up meanwhile is then in the queue. */
 	if (list_maildrop(o, &md, &nmd, err) < 0)
-		return EX_TEMPFAIL;
+		return -1;
 	if (spool_scan_queue(&q, &nq, err) < 0) {
 		spool_list_free(md, nmd);
-		return EX_TEMPFAIL;
+		return -1;
 	}
 	while ((i < nmd || j < nq) && l.werr == 0) {
 		c = i == nmd ? 1 : j == nq ? -1 : strcmp(md[i], q[j]);
@@ -567,7 +568,8 @@ mailq_print(FILE *fp, const struct mailq_opts *o, struct str *err)
 	}
 	if (l.werr != 0 && l.werr != EPIPE) {
 		str_printf(err, "write error: %s", strerror(l.werr));
-		rc = EX_IOERR;
+		*fail = MAILQ_FAIL_OUTPUT;
+		rc = -1;
 	}
 	spool_list_free(md, nmd);
 	spool_list_free(q, nq);

@@ -7,12 +7,13 @@
  * writes the listing to fp. It only ever reads envelopes: ID.env files of
  * the queue and maildrop entries; never ID.msg files.
  *
- * Error contract: it returns 0, or a sysexits code with the reason in err:
- * EX_TEMPFAIL when the spool cannot be read (the message names the
- * directory and the system's reason), EX_IOERR when the output cannot be
- * written. A reader that went away (EPIPE) is not an error. A malformed
- * entry is skipped with a warning (log_warning: stderr and the log) and
- * never ends the listing.
+ * Error contract: it returns 0, or -1 with the reason in err and what
+ * failed in *fail: MAILQ_FAIL_SPOOL when the spool cannot be read (the
+ * message names the directory and the system's reason), MAILQ_FAIL_OUTPUT
+ * when the output cannot be written. *fail is meaningful only after -1.
+ * A reader that went away (EPIPE) is not an error. A malformed entry is
+ * skipped with a warning (log_warning: stderr and the log) and never ends
+ * the listing. The caller owns err.
  */
 #ifndef PH_MAILQ_H
 #define PH_MAILQ_H
@@ -26,7 +27,14 @@ struct mailq_opts {
 	int		 verbose;	/* notes on stderr (skipped maildrop...) */
 };
 
-int	 mailq_print(FILE *, const struct mailq_opts *, struct str *);
+/* what made mailq_print fail */
+enum mailq_fail {
+	MAILQ_FAIL_SPOOL,	/* the spool cannot be read */
+	MAILQ_FAIL_OUTPUT	/* the listing cannot be written */
+};
+
+int	 mailq_print(FILE *, const struct mailq_opts *, enum mailq_fail *,
+	    struct str *);
 
 /* the two encoders, exposed for tests */
 void	 mailq_printable(struct str *, const char *);

@@ -692,6 +692,8 @@ static const struct {
 	  ": unknown setting $nothere" },
 	{ "reference loop", "myorigin = $myhostname\nmyhostname = $myorigin\n", 0,
 	  ": settings refer to each other in a loop" },
+	{ "loop through the computed mydomain", "myhostname = $mydomain\n", 0,
+	  ": settings refer to each other in a loop" },
 	{ "unterminated ${", "myorigin = ${myhostname\n", 0,
 	  ": unterminated ${" },
 	{ "NUL byte in a line", "myorigin = a\0b\n", 15, ":1: NUL byte in line" },
@@ -797,6 +799,41 @@ START_TEST(test_conf_set_and_print)
 END_TEST
 
 /*
+ * Values are checked when they are set, so that the accessors never meet
+ * a bad one (they panic: a bug); a bad value, or a file with one, leaves
+ * the configuration as it was.
+ */
+START_TEST(test_conf_set_checked)
+{
+	static const char bad[] =
+	    "myhostname = changed.example\n"
+	    "myorigin = $nothere\n";
+	struct str err = STR_INIT;
+
+	ck_assert_int_eq(conf_set("myhostname", "kept.example.org", &err), 0);
+	ck_assert_int_eq(conf_set("message_size_limit", "lots", &err), -1);
+	ck_assert_msg(strstr(str_c(&err), "message_size_limit: bad size") != NULL,
+	    "%s", str_c(&err));
+	ck_assert_int_eq(conf_size("message_size_limit"), 10240000);
+	str_reset(&err);
+	ck_assert_int_eq(conf_set("myorigin", "$nothere", &err), -1);
+	ck_assert_msg(strstr(str_c(&err), "unknown setting $nothere") != NULL,
+	    "%s", str_c(&err));
+	ck_assert_str_eq(conf_str("myorigin"), "kept.example.org");
+	/* a value that makes another one loop is refused as well */
+	str_reset(&err);
+	ck_assert_int_eq(conf_set("myhostname", "$myorigin", &err), -1);
+	ck_assert_str_eq(conf_str("myhostname"), "kept.example.org");
+	write_conf(bad, sizeof(bad) - 1);
+	str_reset(&err);
+	ck_assert_int_eq(conf_load(conf_file, 1, &err), -1);
+	ck_assert_str_eq(conf_str("myhostname"), "kept.example.org");
+	ck_assert_str_eq(conf_str("mydomain"), "example.org");
+	str_free(&err);
+}
+END_TEST
+
+/*
  * conf.h: "callers may keep the pointer for the program's life". Asking
  * for the same setting again, or for another that refers to it, must not
  * pull the string out from under an earlier caller.
@@ -874,6 +911,7 @@ core_suite(void)
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_typed);
 	tcase_add_test(tc, test_conf_set_and_print);
+	tcase_add_test(tc, test_conf_set_checked);
 	tcase_add_test(tc, test_conf_str_pointer_stays_valid);
 	suite_add_tcase(s, tc);
 
