@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -329,4 +331,55 @@ util_is_ascii(const char *s)
 		if ((unsigned char)*s >= 128)
 			return 0;
 	return 1;
+}
+
+/* util_now_ms - a monotonic clock in milliseconds, for deadlines */
+long long
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * util_read_until - read fd (a pipe from a child) to its end, keeping at
+ * most max bytes in out (the rest is read and dropped), until the
+ * deadline (util_now_ms). Returns 1 at the end of file, 0 when the
+ * deadline passed first, -1 on a read or poll error. No signal needed.
+ */
+int
+util_read_until(int fd, struct str *out, size_t max, long long deadline)
+{
+	struct pollfd pfd;
+	char buf[8192];
+	ssize_t n;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		long long left = deadline - util_now_ms();
+
+		if (left <= 0)
+			return 0;
+		if (poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd.revents == 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n > 0) {
+			if (out->len < max)
+				str_append(out, buf, (size_t)n > max - out->len ?
+				    max - out->len : (size_t)n);
+			continue;
+		}
+		if (n == 0)
+			return 1;
+		if (errno != EINTR && errno != EAGAIN)
+			return -1;
+	}
 }

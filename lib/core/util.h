@@ -38,6 +38,7 @@ char	*util_lowercase(char *);
 int	 util_has_ctl(const char *, size_t);
 int	 util_is_ascii(const char *);
 int	 util_mkdir_p(const char *, mode_t);
+long long util_now_ms(void);
 
 #endif
 
@@ -45,4 +46,10 @@ int	 util_mkdir_p(const char *, mode_t);
 #define PH_UTIL_DATE
 #include <time.h>
 int	 util_rfc5322_date(char *, size_t, time_t);
+#endif
+
+#ifndef PH_UTIL_READ
+#define PH_UTIL_READ
+#include "str.h"
+int	 util_read_until(int, struct str *, size_t, long long);
 #endif

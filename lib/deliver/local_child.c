@@ -72,16 +72,6 @@
 #define LEAF_GRACE	120	/* seconds a delivery child may take beyond
 				   command_time_limit before it is killed */
 
-/* now_ms - a monotonic clock in milliseconds, for deadlines */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* already_done - was this target delivered for this message? Remember it. */
 static int
 already_done(struct local_ctx *ctx, const char *kind, const char *target)
@@ -131,12 +121,9 @@ in_child(struct local_expand *ex, struct leaf_args *la, struct dresult *res)
 	struct local_ctx *ctx = ex->ctx;
 	struct dresult cres;
 	struct str buf = STR_INIT;
-	char rbuf[4096];
 	int p[2], status = 0, st, eof = 0;
 	long long deadline;
-	struct pollfd pfd;
 	pid_t pid;
-	ssize_t n;
 
 	/* O_CLOEXEC: no command the child runs may inherit our result pipe */
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -191,27 +178,8 @@ in_child(struct local_expand *ex, struct leaf_args *la, struct dresult *res)
 	 * (command_time_limit, the mailbox lock wait) end it well before the
 	 * deadline; past it, it is killed and the delivery deferred.
 	 */
-	deadline = now_ms() + 1000LL * (la->ce.time_limit + LEAF_GRACE);
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	while (!eof) {
-		long long left = deadline - now_ms();
-
-		if (left <= 0)
-			break;
-		if (poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd.revents == 0)
-			continue;
-		n = read(p[0], rbuf, sizeof(rbuf));
-		if (n > 0 && buf.len < RESULT_MAX)
-			str_append(&buf, rbuf, (size_t)n);
-		else if (n == 0 || (n < 0 && errno != EINTR))
-			eof = 1;
-	}
+	deadline = util_now_ms() + 1000LL * (la->ce.time_limit + LEAF_GRACE);
+	eof = util_read_until(p[0], &buf, RESULT_MAX, deadline) != 0;
 	close(p[0]);
 	if (!eof)
 		kill(pid, SIGKILL);

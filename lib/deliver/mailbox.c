@@ -412,16 +412,6 @@ out:
 	return rc;
 }
 
-/* now_ms - a monotonic clock in milliseconds, for deadlines */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * close_from - close every descriptor from fd up, in a child about to
  * exec a command: nothing of runq's (locks, the queue files, pipes)
@@ -484,7 +474,7 @@ command_deliver(const char *command, const struct cmd_env *ce,
 	setenv_kv(envp, &ne, "EXTENSION", ce->extension);
 	setenv_kv(envp, &ne, "PATH", "/usr/bin:/bin");
 	envp[ne] = NULL;
-	deadline = now_ms() + 1000LL * (ce->time_limit > 0 ? ce->time_limit : 1000);
+	deadline = util_now_ms() + 1000LL * (ce->time_limit > 0 ? ce->time_limit : 1000);
 
 	/*
 	 * The command: its own process group (so that it and whatever it
@@ -562,7 +552,7 @@ command_deliver(const char *command, const struct cmd_env *ce,
 			pfd[nfds].fd = pidfd;
 			pfd[nfds++].events = POLLIN;
 		}
-		wait_ms = (int)(deadline - now_ms());
+		wait_ms = (int)(deadline - util_now_ms());
 		if (wait_ms <= 0) {
 			timed_out = 1;
 			break;

@@ -89,16 +89,6 @@ transport_job_free(struct xjob *job)
 	job->nrcpt = 0;
 }
 
-/* now_ms - a monotonic clock in milliseconds */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* worker - the child: switch identity, deliver, report, exit */
 static void __attribute__((noreturn))
 worker(const struct transport *t, struct xjob *job, uid_t uid, gid_t gid,
@@ -158,12 +148,10 @@ transport_run(const struct transport *t, struct xjob *job, uid_t uid,
     gid_t gid, long timeout)
 {
 	struct str buf = STR_INIT;
-	struct pollfd pfd;
-	long long deadline = now_ms() + 1000LL * (timeout > 0 ? timeout : 3600);
-	char rbuf[8192], *l, *nl;
+	long long deadline = util_now_ms() + 1000LL * (timeout > 0 ? timeout : 3600);
+	char *l, *nl;
 	int p[2], eof = 0, status, got = 0;
 	pid_t pid;
-	ssize_t n;
 	size_t i;
 
 	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
@@ -177,26 +165,7 @@ transport_run(const struct transport *t, struct xjob *job, uid_t uid,
 		worker(t, job, uid, gid, p[1]);
 	}
 	close(p[1]);
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	while (!eof) {
-		long long left = deadline - now_ms();
-
-		if (left <= 0)
-			break;
-		if (poll(&pfd, 1, (int)(left > 60000 ? 60000 : left)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd.revents == 0)
-			continue;
-		n = read(p[0], rbuf, sizeof(rbuf));
-		if (n > 0 && buf.len < RESULTS_MAX)
-			str_append(&buf, rbuf, (size_t)n);
-		else if (n == 0 || (n < 0 && errno != EINTR))
-			eof = 1;
-	}
+	eof = util_read_until(p[0], &buf, RESULTS_MAX, deadline) != 0;
 	close(p[0]);
 	if (!eof)
 		kill(pid, SIGKILL);
