@@ -102,7 +102,23 @@ privs_drop_setid(void)
 int
 privs_become(uid_t uid, gid_t gid)
 {
-	if (geteuid() == 0 && setgroups(1, &gid) < 0)
+	return privs_become_with(uid, gid, gid);
+}
+
+/*
+ * privs_become_with - privs_become, keeping one more supplementary group
+ * (extra; gid for none): the group of a mail spool directory such as
+ * Debian's /var/mail (root:mail 2775), so that a mailbox delivery can
+ * create and remove its dot-lock there itself, as the setgid dotlockfile
+ * helper would, without running it for every message. Only our own
+ * mailbox code runs with it: never a user's command.
+ */
+int
+privs_become_with(uid_t uid, gid_t gid, gid_t extra)
+{
+	gid_t groups[2] = { gid, extra };
+
+	if (geteuid() == 0 && setgroups(extra == gid ? 1 : 2, groups) < 0)
 		return -1;
 	if (setresgid(gid, gid, gid) < 0)
 		return -1;

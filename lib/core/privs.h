@@ -21,6 +21,7 @@ void	 privs_setid_start(void);
 int	 privs_is_setid(void);
 int	 privs_drop_setid(void);
 int	 privs_become(uid_t, gid_t);
+int	 privs_become_with(uid_t, gid_t, gid_t);
 int	 privs_as_user(uid_t, gid_t);
 int	 privs_as_root(void);
 

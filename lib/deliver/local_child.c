@@ -25,7 +25,9 @@
  *	  mbox in mail_spool_directory      created empty by root in the
  *	                                    delivery child (O_EXCL, no link
  *	                                    followed, then fchown), written
- *	                                    by the user (mailbox.c)
+ *	                                    by the user (mailbox.c), who
+ *	                                    keeps the directory's group
+ *	                                    (mail) for the dot-lock only
  *	  Maildir, home_mailbox file        user, in the delivery child
  *	  |command, /file of a .forward     user, in the delivery child
  *	  |command, /file of the aliases    default_privs, or the include
@@ -115,6 +117,22 @@ struct leaf_args {
  * in_child - run one delivery in a child process as uid/gid (when running
  * as root) and bring back its result through a pipe.
  */
+/*
+ * spool_group - the group that may write in mail_spool_directory (root:mail
+ * 2775 on Debian), for the dot-lock of a mailbox delivery; or gid when the
+ * directory is not group-writable (then nobody's group is needed).
+ */
+static gid_t
+spool_group(gid_t gid)
+{
+	struct stat st;
+
+	if (stat(conf_str("mail_spool_directory"), &st) == 0 && st.st_gid != 0 &&
+	    (st.st_mode & S_IWGRP) && !(st.st_mode & S_IWOTH))
+		return st.st_gid;
+	return gid;
+}
+
 static void
 in_child(struct local_expand *ex, struct leaf_args *la, struct dresult *res)
 {
@@ -144,7 +162,9 @@ in_child(struct local_expand *ex, struct leaf_args *la, struct dresult *res)
 			if (la->kind == LEAF_MBOX &&
 			    mbox_create(la->target, la->pw->pw_uid, la->pw->pw_gid, &cres) != DS_OK)
 				st = DS_DEFER;
-			else if (privs_become(la->pw->pw_uid, la->pw->pw_gid) < 0)
+			else if (privs_become_with(la->pw->pw_uid, la->pw->pw_gid,
+			    la->kind == LEAF_MBOX ? spool_group(la->pw->pw_gid) :
+			    la->pw->pw_gid) < 0)
 				st = dresult_set(&cres, DS_DEFER, "4.3.0", "cannot switch to uid %ld: %s",
 				    (long)la->pw->pw_uid, strerror(errno));
 		}
