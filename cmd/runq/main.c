@@ -14,8 +14,17 @@
  * SECURITY
  *	Runs as root (delivery children switch to each recipient) or as the
  *	owner of a private instance's spool. As root on a system spool, the
- *	queue files it writes are given to the spool owner. Nothing from a
- *	maildrop entry is trusted: see spool/queue.c.
+ *	queue files it writes are given to the spool owner. Whose rights
+ *	open what:
+ *	  maildrop files (untrusted)     the spool owner, in the pickup
+ *	                                 child (lib/deliver/runq.c)
+ *	  queue files, alias database    root, or the spool owner
+ *	  ~/.forward, :include: files,   the user they belong to, or
+ *	  mailboxes, commands, files     default_privs (local.c,
+ *	                                 local_child.c, mailbox.c)
+ *	  remote delivery                the spool owner, in a transport
+ *	                                 worker (transport.c)
+ *	Nothing from a maildrop entry is trusted: see spool/queue.c.
  *
  * DIAGNOSTICS
  *	0 when the pass ran; with -I and one queue ID, that message's
