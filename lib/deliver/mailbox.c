@@ -133,7 +133,7 @@ out:
 static int
 lock_wait(int fd, struct flock *fl)
 {
-	struct timespec pause = { 0, 50 * 1000 * 1000 }, now, end;
+	struct timespec pause = { 0, 1000 * 1000 }, now, end;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += MBOX_LOCK_WAIT;
@@ -147,6 +147,10 @@ lock_wait(int fd, struct flock *fl)
 		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
 			return -1;
 		(void)nanosleep(&pause, NULL);
+		/* 1 ms, doubling to 32 ms: a lock held for one delivery is
+		 * taken soon after it goes, a long-held one costs little */
+		if (pause.tv_nsec < 32 * 1000 * 1000)
+			pause.tv_nsec *= 2;
 	}
 }
 
