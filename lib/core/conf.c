@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,15 +32,19 @@ struct conf_ent {
 /* Keep sorted by name: conf_print lists them in this order. */
 static struct conf_ent table[] = {
 	{ "alias_maps", T_STR, "/etc/aliases", NULL },
-	{ "authorized_mailq_users", T_LIST, "anyone", NULL },
 	{ "allow_mail_to_commands", T_LIST, "alias, forward", NULL },
 	{ "allow_mail_to_files", T_LIST, "alias, forward", NULL },
+	{ "authorized_mailq_users", T_LIST, "anyone", NULL },
 	{ "command_directory", T_STR, PATH_COMMAND_DIR, NULL },
 	{ "command_time_limit", T_TIME, "1000s", NULL },
 	{ "default_privs", T_STR, "nobody", NULL },
+	{ "default_process_limit", T_INT, "10", NULL },
 	{ "delay_warning_time", T_TIME, "0h", NULL },
+	{ "dns_servers", T_LIST, "", NULL },
+	{ "dnssec_trust_anchors", T_STR, "", NULL },
 	{ "header_size_limit", T_SIZE, "102400", NULL },
 	{ "home_mailbox", T_STR, "", NULL },
+	{ "inet_protocols", T_STR, "all", NULL },
 	{ "mail_spool_directory", T_STR, PATH_MAIL_SPOOL_DIR, NULL },
 	{ "maillog_file", T_STR, "", NULL },
 	{ "mailq_path", T_STR, PATH_MAILQ, NULL },
@@ -54,6 +60,31 @@ static struct conf_ent table[] = {
 	{ "myorigin", T_STR, "$myhostname", NULL },
 	{ "queue_minfree", T_SIZE, "0", NULL },
 	{ "recipient_delimiter", T_STR, "", NULL },
+	{ "relayhost", T_STR, "", NULL },
+	{ "smtp_address_preference", T_STR, "any", NULL },
+	{ "smtp_connect_timeout", T_TIME, "30s", NULL },
+	{ "smtp_connection_cache_time_limit", T_TIME, "2s", NULL },
+	{ "smtp_connection_reuse_time_limit", T_TIME, "300s", NULL },
+	{ "smtp_data_done_timeout", T_TIME, "600s", NULL },
+	{ "smtp_data_init_timeout", T_TIME, "120s", NULL },
+	{ "smtp_data_xfer_timeout", T_TIME, "180s", NULL },
+	{ "smtp_destination_concurrency_limit", T_INT, "4", NULL },
+	{ "smtp_helo_name", T_STR, "$myhostname", NULL },
+	{ "smtp_helo_timeout", T_TIME, "300s", NULL },
+	{ "smtp_line_length_limit", T_INT, "998", NULL },
+	{ "smtp_mail_timeout", T_TIME, "300s", NULL },
+	{ "smtp_port", T_INT, "25", NULL },
+	{ "smtp_quit_timeout", T_TIME, "300s", NULL },
+	{ "smtp_rcpt_timeout", T_TIME, "300s", NULL },
+	{ "smtp_sasl_allow_cleartext", T_BOOL, "no", NULL },
+	{ "smtp_sasl_auth_enable", T_BOOL, "no", NULL },
+	{ "smtp_sasl_oauth_command", T_STR, "", NULL },
+	{ "smtp_sasl_password_maps", T_STR, "", NULL },
+	{ "smtp_starttls_timeout", T_TIME, "300s", NULL },
+	{ "smtp_tls_CAfile", T_STR, "", NULL },
+	{ "smtp_tls_CApath", T_STR, "", NULL },
+	{ "smtp_tls_security_level", T_STR, "may", NULL },
+	{ "smtp_tls_wrappermode", T_BOOL, "no", NULL },
 	{ "spool_directory", T_STR, PATH_SPOOL_DIR, NULL },
 };
 
@@ -170,6 +201,129 @@ expand(const char *in, struct str *out, int depth, struct str *err)
 	return 0;
 }
 
+/* settings whose value is one of a few words */
+static const struct {
+	const char	*name;
+	const char	*choices;	/* '|' separated */
+} choice_tab[] = {
+	{ "inet_protocols", "all|ipv4|ipv6" },
+	{ "smtp_address_preference", "any|ipv4|ipv6" },
+	{ "smtp_tls_security_level", "none|may|encrypt|dane|verify|secure" },
+};
+
+/* check_choice - a value from choice_tab's list for its setting */
+static int
+check_choice(const struct conf_ent *e, const char *v, struct str *err)
+{
+	const char *c, *bar;
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < ARRAY_LEN(choice_tab); i++) {
+		if (strcmp(choice_tab[i].name, e->name) != 0)
+			continue;
+		for (c = choice_tab[i].choices; ; c = bar + 1) {
+			bar = strchr(c, '|');
+			if (bar == NULL)
+				bar = c + strlen(c);
+			if ((size_t)(bar - c) == n && strncmp(c, v, n) == 0)
+				return 0;
+			if (*bar == '\0')
+				break;
+		}
+		str_printf(err, "%s: \"%s\" is not one of %s", e->name, v,
+		    choice_tab[i].choices);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * check_port - "" or a decimal port 1-65535 after a ':' (the tail of a
+ * host:port or [host]:port value)
+ */
+static int
+check_port(const char *p)
+{
+	long l;
+
+	return *p == '\0' ? 0 : *p == ':' && util_parse_long(p + 1, 1, 65535, &l) == 0 ? 0 : -1;
+}
+
+/*
+ * check_hostport - relayhost: "", host, host:port, [host], [host]:port;
+ * dns_servers entries: IPv4, IPv4:port, IPv6, [IPv6]:port
+ */
+static int
+check_hostport(const char *v, size_t n, int ip_only)
+{
+	char buf[256];
+	const char *close;
+	unsigned char a[16];
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	if (buf[0] == '[') {
+		if ((close = strchr(buf, ']')) == NULL || close == buf + 1 ||
+		    check_port(close + 1) < 0)
+			return -1;
+		buf[close - buf] = '\0';
+		memmove(buf, buf + 1, strlen(buf));
+		if (ip_only)
+			return inet_pton(AF_INET6, buf, a) == 1 ? 0 : -1;
+	} else if (ip_only) {
+		char *colon = strchr(buf, ':');
+
+		if (inet_pton(AF_INET6, buf, a) == 1)
+			return 0;
+		if (colon != NULL) {
+			if (check_port(colon) < 0)
+				return -1;
+			*colon = '\0';
+		}
+		return inet_pton(AF_INET, buf, a) == 1 ? 0 : -1;
+	} else {
+		char *colon = strchr(buf, ':');
+
+		if (colon != NULL) {
+			if (check_port(colon) < 0)
+				return -1;
+			*colon = '\0';
+		}
+	}
+	/* a host name or address literal: letters, digits, '-', '.', ':' */
+	for (close = buf; *close != '\0'; close++)
+		if (!isalnum((unsigned char)*close) && strchr("-.:_", *close) == NULL)
+			return -1;
+	return buf[0] == '\0' ? -1 : 0;
+}
+
+/* check_special - values with a syntax of their own */
+static int
+check_special(const struct conf_ent *e, const char *v, struct str *err)
+{
+	const char *p, *q;
+
+	if (strcmp(e->name, "relayhost") == 0) {
+		if (*v != '\0' && check_hostport(v, strlen(v), 0) < 0) {
+			str_printf(err, "relayhost: bad value \"%s\" (use host, host:port, [host] or [host]:port)", v);
+			return -1;
+		}
+	} else if (strcmp(e->name, "dns_servers") == 0) {
+		for (p = v; *p != '\0'; p = q) {
+			p += strspn(p, ", \t");
+			q = p + strcspn(p, ", \t");
+			if (q > p && check_hostport(p, (size_t)(q - p), 1) < 0) {
+				str_printf(err, "dns_servers: bad address \"%.*s\" (use IPv4, IPv4:port, IPv6 or [IPv6]:port)",
+				    (int)(q - p), p);
+				return -1;
+			}
+		}
+	}
+	return check_choice(e, v, err);
+}
+
 /* check_type - is the (expanded) value well formed for its type? */
 static int
 check_type(const struct conf_ent *e, const char *v, struct str *err)
@@ -195,6 +349,14 @@ check_type(const struct conf_ent *e, const char *v, struct str *err)
 			str_printf(err, "%s: bad number \"%s\"", e->name, v);
 			return -1;
 		}
+		if (strcmp(e->name, "smtp_port") == 0 && (l < 1 || l > 65535)) {
+			str_printf(err, "%s: %ld is not a port (1-65535)", e->name, l);
+			return -1;
+		}
+		if (strcmp(e->name, "default_process_limit") == 0 && (l < 1 || l > 1000)) {
+			str_printf(err, "%s: %ld is not between 1 and 1000", e->name, l);
+			return -1;
+		}
 		break;
 	case T_BOOL:
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
@@ -207,7 +369,7 @@ check_type(const struct conf_ent *e, const char *v, struct str *err)
 			str_printf(err, "%s: control character in value", e->name);
 			return -1;
 		}
-		break;
+		return check_special(e, v, err);
 	}
 	return 0;
 }
