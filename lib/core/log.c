@@ -180,6 +180,25 @@ vlog(int pri, const char *fmt, va_list ap)
 	errno = saved;
 }
 
+/*
+ * log_prepare_close - before a process closes descriptors it did not
+ * open itself (a worker about to drop its rights): open the log file now,
+ * with the rights still held, and let syslog forget its socket (it opens
+ * a new one at the next line). Returns the log file's descriptor, which
+ * the caller must keep open, or -1.
+ */
+int
+log_prepare_close(void)
+{
+	if (logfile && logfd < 0)
+		logfd = open(logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (syslog_open) {
+		closelog();
+		syslog_open = 0;
+	}
+	return logfd;
+}
+
 /* log_info - an ordinary event */
 void
 log_info(const char *fmt, ...)

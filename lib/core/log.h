@@ -35,6 +35,7 @@ void	 log_set_flags(int);
 const char *log_progname(void);
 void	 log_set_service(const char *);
 void	 log_set_die_hook(void (*)(void));
+int	 log_prepare_close(void);
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warning(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

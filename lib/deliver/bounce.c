@@ -637,7 +637,9 @@ put_dsn(struct str *ds, const struct envelope *env, enum bounce_kind kind,
 		put_field(ds, "Final-Recipient", "rfc822; ", r->addr);
 		if (r->orcpt && r->orcpt[0])
 			put_orcpt(ds, r->orcpt);
-		str_printf(ds, "Action: %s\nStatus: %s\n", action[kind],
+		str_printf(ds, "Action: %s\nStatus: %s\n", kind == BOUNCE_DELIVERED &&
+		    r->reason && strncmp(r->reason, BOUNCE_RELAYED_MARK,
+		    strlen(BOUNCE_RELAYED_MARK)) == 0 ? "relayed" : action[kind],
 		    status(r, kind));
 		if (r->reason) {
 			char *why = clean(r->reason, TEXT_MAX);

@@ -30,6 +30,12 @@ struct str;
 #define BOUNCE_SIZE_LIMIT	50000
 
 /* RFC 5322 2.1.1: no line may be longer than this, without its LF */
+/*
+ * A sent recipient's reason that starts with this went to a next hop
+ * without DSN: its success notice says "Action: relayed" (RFC 3464 2.3.3)
+ */
+#define BOUNCE_RELAYED_MARK	"relayed to a host without DSN support: "
+
 #define BOUNCE_LINE_MAX		998
 
 enum bounce_kind {

@@ -401,19 +401,18 @@ busy(const char *id, time_t now)
 
 /*
  * route_remote - a recipient that is not local joins the job of its next
- * hop (its domain; relayhost will take precedence when remote delivery
- * has one), so that one transaction carries all recipients of one
- * destination.
+ * hop: relayhost when it is set, else its domain; so one transaction
+ * carries all recipients of one destination.
  */
 static void
 route_remote(struct xjob **jobs, size_t *njobs, const struct envelope *env,
     size_t idx)
 {
 	const struct rcpt *r = &env->rcpt[idx];
-	const char *dom = addr_domain(r->addr);
+	const char *dom = conf_str("relayhost");
 	size_t i;
 
-	if (dom == NULL)
+	if (*dom == '\0' && (dom = addr_domain(r->addr)) == NULL)
 		dom = "";
 	for (i = 0; i < *njobs; i++)
 		if (strcasecmp((*jobs)[i].nexthop, dom) == 0)
@@ -436,30 +435,44 @@ route_remote(struct xjob **jobs, size_t *njobs, const struct envelope *env,
 
 /*
  * attempt_remote - run one job in a transport worker (as the spool
- * owner, never root) and record each recipient's result.
+ * owner, never root) and record each recipient's result. A recipient the
+ * next hop took with its DSN request passed on needs no success notice
+ * from us (reported); one relayed to a host without DSN gets a notice
+ * whose action is "relayed" (bounce.c reads the reason's "relayed" mark).
  */
 static void
-attempt_remote(struct envelope *env, struct xjob *job, double t_attempt)
+attempt_remote(struct envelope *env, struct xjob *job, int msgfd, double t_attempt)
 {
-	const struct transport *t = &transport_none;
+	const struct transport *t = transport_remote;
 	double t_job = now_f();
 	uid_t uid;
 	gid_t gid;
 	size_t i;
 
 	spool_get_owner(&uid, &gid);
+	job->msgfd = msgfd;
 	(void)transport_run(t, job, uid, gid, conf_time("command_time_limit") + 3600);
 	log_set_service(t->name);
 	for (i = 0; i < job->nrcpt; i++) {
 		struct rcpt *r = &env->rcpt[job->rcpt[i].idx];
-		const struct dresult *res = &job->rcpt[i].res;
+		const struct xrcpt *x = &job->rcpt[i];
+		const struct dresult *res = &x->res;
 
-		env_set_reason(r, res->dsn, str_c(&res->text));
-		if (res->status == DS_OK)
+		if (res->status == DS_OK && x->dsnflag == XDSN_RELAYED) {
+			struct str why = STR_INIT;
+
+			str_printf(&why, "%s%s", BOUNCE_RELAYED_MARK, str_c(&res->text));
+			env_set_reason(r, res->dsn, why.s);
+			str_free(&why);
+		} else
+			env_set_reason(r, res->dsn, str_c(&res->text));
+		if (res->status == DS_OK) {
 			r->state = RCPT_SENT;
-		else if (res->status == DS_BOUNCE)
+			if (x->dsnflag == XDSN_PASSED)
+				r->reported = 1;
+		} else if (res->status == DS_BOUNCE)
 			r->state = RCPT_FAILED;
-		log_result(env, r, "none", t_attempt, t_job, res->status == DS_OK ?
+		log_result(env, r, x->relay, t_attempt, t_job, res->status == DS_OK ?
 		    "sent" : res->status == DS_BOUNCE ? "bounced" : "deferred");
 	}
 }
@@ -593,8 +606,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 
 	/* the other recipients: one job per next hop, each in a worker */
 	for (i = 0; i < njobs; i++) {
-		jobs[i].msgfd = msgfd;
-		attempt_remote(&env, &jobs[i], t_attempt);
+		attempt_remote(&env, &jobs[i], msgfd, t_attempt);
 		transport_job_free(&jobs[i]);
 	}
 	free(jobs);

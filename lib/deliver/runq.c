@@ -47,11 +47,11 @@
 #include "privs.h"
 #include "runq_int.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 #define DEBRIS_GRACE	3600	/* seconds before crash debris is removed */
 #define PICKUP_BATCH	256	/* maildrop entries made durable by one syncfs */
-#define MAX_WORKERS	4	/* delivery processes of one pass */
 
 /* pass_free - release what load_settings and the pass collected */
 static void
@@ -335,6 +335,7 @@ worker(struct runq_pass *p, int work, const struct runq_opts *o, time_t now)
 			(void)runq_deliver_one(p, id, o, now);
 	}
 	deliver_created(p, o, now);
+	transport_finish();
 }
 
 /* selected - does a queue ID match -I? */
@@ -350,7 +351,8 @@ selected(const struct runq_opts *o, const char *id)
 /*
  * runq_run - one pass over the queue.
  *
- * Entries are handed to up to MAX_WORKERS delivery processes through a
+ * Entries are handed to up to default_process_limit delivery processes
+ * (each with its own transport worker for remote jobs) through a
  * pipe in packet mode (one queue ID a read): each worker takes the next
  * entry when it is done with one, so an entry that waits (a locked
  * mailbox, a slow command, up to their time limits) holds one worker
@@ -365,7 +367,8 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	time_t now = time(NULL);
 	enum runq_outcome one;
 	int rc = 0, workers, w, status, work[2];
-	pid_t pids[MAX_WORKERS];
+	pid_t *pids = NULL;
+	long max_workers = conf_int("default_process_limit");
 	struct runq_pass pass, *p = &pass;
 
 	*out = RUNQ_DONE;
@@ -397,9 +400,11 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 				*out = one;
 		}
 		deliver_created(p, o, now);
+		transport_finish();
 		goto out;
 	}
-	workers = todo < MAX_WORKERS ? (int)todo : MAX_WORKERS;
+	workers = todo < (size_t)max_workers ? (int)todo : (int)max_workers;
+	pids = xreallocarray(NULL, (size_t)workers, sizeof(*pids));
 	for (w = 0; w < workers; w++) {
 		if ((pids[w] = fork()) == 0) {
 			/* a runq that is killed takes its workers with it */
@@ -440,6 +445,7 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 		while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR)
 			;
 out:
+	free(pids);
 	spool_list_free(ids, n);
 	pass_free(p);
 	return rc;

@@ -14,6 +14,12 @@
  * than the job in hand, and the runner records results the same way for
  * every transport.
  *
+ * The worker is started by the first transport_run() of a process and
+ * kept for the jobs that follow (one connection can then carry several
+ * messages); transport_finish() tells it to end and waits for it, a
+ * bounded time. A worker that misses a job's deadline or dies is killed
+ * and the next job starts a new one.
+ *
  * Error contract: transport_run() always fills in every recipient's
  * result (deferring those it could not get a result for) and returns
  * the number of recipients with a result from the worker, or -1 when no
@@ -26,12 +32,19 @@
 
 #include "result.h"
 
+/* xrcpt.dsnflag: what a sent recipient means for DSN SUCCESS notices */
+#define XDSN_NONE	'-'	/* delivered here: notify as usual */
+#define XDSN_PASSED	'P'	/* the next hop took NOTIFY on: no notice of ours */
+#define XDSN_RELAYED	'R'	/* relayed to a host without DSN: "relayed" notice */
+
 struct xrcpt {
 	size_t		 idx;		/* index in the envelope */
 	const char	*addr;
 	const char	*orcpt;		/* DSN ORCPT or NULL */
 	int		 notify;	/* NOTIFY_* bits */
 	struct dresult	 res;
+	char		 dsnflag;	/* XDSN_* */
+	char		 relay[256];	/* "host[ip]:port" that answered, or "none" */
 };
 
 struct xjob {
@@ -49,20 +62,37 @@ struct xjob {
 };
 
 /*
- * A transport fills in job->rcpt[i].res for the recipients it handled;
- * it runs in the worker process, already switched to its identity.
+ * A transport fills in job->rcpt[i].res (and relay, dsnflag) for the
+ * recipients it handled; deliver runs in the worker process, already
+ * switched to its identity. The worker lives as long as the process that
+ * started it (a queue worker) and serves one job after another, so a
+ * transport may keep state between jobs (open SMTP sessions):
+ *   init()     runs once in the worker BEFORE the identity switch, with
+ *              the rights of the queue runner: the place to open files
+ *              that only root may read (smtp_sasl_password_maps); may be
+ *              NULL; returns 0 or -1 (the worker then defers every job);
+ *   idle()     runs when no job came for the time it last returned
+ *              (milliseconds, -1 = no timer): closing idle sessions;
+ *   finish()   runs when the queue worker is done: QUIT open sessions.
  */
 struct transport {
 	const char	*name;		/* log service: "smtp" */
 	void		(*deliver)(struct xjob *);
+	int		(*init)(void);
+	long		(*idle)(void);
+	void		(*finish)(void);
 };
 
 extern const struct transport transport_none;
+/* the transport for remote recipients: transport_none unless a program
+   that links the network layer (runq) sets it before the first pass */
+extern const struct transport *transport_remote;
 
 void	 transport_job_init(struct xjob *);
 void	 transport_job_add(struct xjob *, size_t, const char *, const char *, int);
 void	 transport_job_free(struct xjob *);
 int	 transport_run(const struct transport *, struct xjob *, uid_t, gid_t,
 	    long);
+void	 transport_finish(void);
 
 #endif
