@@ -458,7 +458,8 @@ attempt_remote(struct envelope *env, struct xjob *job, int msgfd, double t_attem
 		const struct xrcpt *x = &job->rcpt[i];
 		const struct dresult *res = &x->res;
 
-		if (res->status == DS_OK && x->dsnflag == XDSN_RELAYED) {
+		if (res->status == DS_OK && x->dsnflag == XDSN_RELAYED &&
+		    (r->notify & NOTIFY_SUCCESS)) {
 			struct str why = STR_INIT;
 
 			str_printf(&why, "%s%s", BOUNCE_RELAYED_MARK, str_c(&res->text));
