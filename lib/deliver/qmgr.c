@@ -45,6 +45,7 @@
 
 #include "addr.h"
 #include "bounce.h"
+#include "dest.h"
 #include "conf.h"
 #include "header.h"
 #include "local.h"
@@ -439,19 +440,43 @@ route_remote(struct xjob **jobs, size_t *njobs, const struct envelope *env,
  * next hop took with its DSN request passed on needs no success notice
  * from us (reported); one relayed to a host without DSN gets a notice
  * whose action is "relayed" (bounce.c reads the reason's "relayed" mark).
+ *
+ * The pass's destination table (dest.h) comes first: a destination found
+ * dead in this pass defers at once; one that is busy postpones the job
+ * (returns 1, nothing recorded) and the pass hands the entry out again.
  */
-static void
-attempt_remote(struct envelope *env, struct xjob *job, int msgfd, double t_attempt)
+static int
+attempt_remote(struct runq_pass *p, struct envelope *env, struct xjob *job,
+    int msgfd, double t_attempt)
 {
 	const struct transport *t = transport_remote;
 	double t_job = now_f();
+	char why[DEST_REASON_MAX];
 	uid_t uid;
 	gid_t gid;
 	size_t i;
 
-	spool_get_owner(&uid, &gid);
-	job->msgfd = msgfd;
-	(void)transport_run(t, job, uid, gid, conf_time("command_time_limit") + 3600);
+	switch (dest_acquire(job->nexthop, conf_int("smtp_destination_concurrency_limit"),
+	    why, sizeof(why))) {
+	case DEST_BUSY:
+		if (p->postponed[0] == '\0')
+			util_strlcpy(p->postponed, job->nexthop, sizeof(p->postponed));
+		return 1;
+	case DEST_DEAD:
+		for (i = 0; i < job->nrcpt; i++)
+			dresult_set(&job->rcpt[i].res, DS_DEFER, "4.4.1",
+			    "delivery temporarily suspended: %s", why);
+		break;
+	case DEST_OK:
+		spool_get_owner(&uid, &gid);
+		job->msgfd = msgfd;
+		(void)transport_run(t, job, uid, gid, conf_time("command_time_limit") + 3600);
+		dest_release(job->nexthop, job->dest_dead,
+		    job->nrcpt ? str_c(&job->rcpt[0].res.text) : "");
+		p->released = 1;
+		util_strlcpy(p->released_key, job->nexthop, sizeof(p->released_key));
+		break;
+	}
 	log_set_service(t->name);
 	for (i = 0; i < job->nrcpt; i++) {
 		struct rcpt *r = &env->rcpt[job->rcpt[i].idx];
@@ -460,11 +485,11 @@ attempt_remote(struct envelope *env, struct xjob *job, int msgfd, double t_attem
 
 		if (res->status == DS_OK && x->dsnflag == XDSN_RELAYED &&
 		    (r->notify & NOTIFY_SUCCESS)) {
-			struct str why = STR_INIT;
+			struct str rel = STR_INIT;
 
-			str_printf(&why, "%s%s", BOUNCE_RELAYED_MARK, str_c(&res->text));
-			env_set_reason(r, res->dsn, why.s);
-			str_free(&why);
+			str_printf(&rel, "%s%s", BOUNCE_RELAYED_MARK, str_c(&res->text));
+			env_set_reason(r, res->dsn, rel.s);
+			str_free(&rel);
 		} else
 			env_set_reason(r, res->dsn, str_c(&res->text));
 		if (res->status == DS_OK) {
@@ -476,6 +501,7 @@ attempt_remote(struct envelope *env, struct xjob *job, int msgfd, double t_attem
 		log_result(env, r, x->relay, t_attempt, t_job, res->status == DS_OK ?
 		    "sent" : res->status == DS_BOUNCE ? "bounced" : "deferred");
 	}
+	return 0;
 }
 
 /* runq_deliver_one - one queue entry: see the top of this file */
@@ -489,7 +515,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	size_t i;
 	enum runq_outcome result = RUNQ_DONE;
 	int fd = -1, msgfd = -1, rc, changed = 0, pending;
-	int notices_failed = 0, forwarded, only_forwarded;
+	int notices_failed = 0, forwarded, only_forwarded, postponed = 0;
 	struct xjob *jobs = NULL;
 	size_t j, njobs = 0;
 	double t_attempt = now_f(), t_rcpt;
@@ -607,16 +633,19 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 
 	/* the other recipients: one job per next hop, each in a worker */
 	for (i = 0; i < njobs; i++) {
-		attempt_remote(&env, &jobs[i], msgfd, t_attempt);
+		postponed |= attempt_remote(p, &env, &jobs[i], msgfd, t_attempt);
 		transport_job_free(&jobs[i]);
 	}
 	free(jobs);
 	log_set_service("qmgr");
 
-	env.attempts++;
-	env.last_attempt = now;
+	/* a postponed entry stays due: it is no attempt, and it does not expire */
+	if (!postponed) {
+		env.attempts++;
+		env.last_attempt = now;
+	}
 	pending = env_pending(&env);
-	if (pending > 0 && now - env.arrival >= p->set.lifetime) {
+	if (!postponed && pending > 0 && now - env.arrival >= p->set.lifetime) {
 		for (i = 0; i < env.nrcpt; i++) {
 			struct rcpt *r = &env.rcpt[i];
 			struct str why = STR_INIT;
@@ -633,7 +662,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		log_info("%s: from=<%s>, status=expired, returned to sender", env.id, env.sender);
 		pending = 0;
 	}
-	if (pending > 0)
+	if (pending > 0 && !postponed)
 		env.next_attempt = now + backoff(p, env.attempts);
 
 	/* Record the results before any notice goes out. A message that is
@@ -649,7 +678,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	if (notify(p, &env, msgfd, BOUNCE_FAILED, &changed) < 0 ||
 	    notify(p, &env, msgfd, BOUNCE_DELIVERED, &changed) < 0)
 		notices_failed = 1;
-	if (pending > 0 && p->set.warn_after > 0 && !env.warned &&
+	if (pending > 0 && !postponed && p->set.warn_after > 0 && !env.warned &&
 	    now - env.arrival >= p->set.warn_after)
 		(void)notify(p, &env, msgfd, BOUNCE_DELAYED, &changed);
 	log_set_service("qmgr");

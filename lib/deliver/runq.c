@@ -32,10 +32,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,14 +316,39 @@ deliver_created(struct runq_pass *p, const struct runq_opts *o, time_t now)
 	}
 }
 
+/* selected - does a queue ID match -I? */
+static int
+selected(const struct runq_opts *o, const char *id)
+{
+	if (o->only_id == NULL)
+		return 1;
+	return spool_id_valid(o->only_id) ? strcmp(id, o->only_id) == 0 :
+	    runq_contains(id, o->only_id);
+}
+
+/*
+ * What a worker tells the dispatcher after each entry (one packet on the
+ * back pipe, smaller than PIPE_BUF so that writes never interleave):
+ * 'D' the entry is done; 'P' it was postponed because its next hop key
+ * was busy; and in both cases, when a remote job ended, the next hop it
+ * ended for (freed), so that entries waiting for it go out again.
+ */
+struct backmsg {
+	char	 type;				/* 'D' or 'P' */
+	char	 id[SPOOL_ID_LEN + 1];
+	char	 key[DEST_KEY_MAX];		/* 'P': the busy next hop */
+	char	 freed[DEST_KEY_MAX];		/* a next hop with a job ended, or "" */
+};
+
 /*
  * worker - deliver the queue IDs that come through the work pipe, one at
  * a time, until it is empty and closed; then what they created.
  */
 static void
-worker(struct runq_pass *p, int work, const struct runq_opts *o, time_t now)
+worker(struct runq_pass *p, int work, int back, const struct runq_opts *o, time_t now)
 {
 	char id[SPOOL_ID_LEN + 2];
+	struct backmsg m;
 	ssize_t n;
 
 	for (;;) {
@@ -331,21 +358,154 @@ worker(struct runq_pass *p, int work, const struct runq_opts *o, time_t now)
 		if (n != (ssize_t)sizeof(id))
 			break;		/* end of the work, or a broken pipe */
 		id[SPOOL_ID_LEN] = '\0';
+		p->postponed[0] = '\0';
+		p->released = 0;
 		if (spool_id_valid(id))
 			(void)runq_deliver_one(p, id, o, now);
+		memset(&m, 0, sizeof(m));
+		m.type = p->postponed[0] ? 'P' : 'D';
+		memcpy(m.id, id, SPOOL_ID_LEN);
+		util_strlcpy(m.key, p->postponed, sizeof(m.key));
+		if (p->released)
+			util_strlcpy(m.freed, p->released_key, sizeof(m.freed));
+		(void)util_write_all(back, &m, sizeof(m));
 	}
+	close(back);
 	deliver_created(p, o, now);
 	transport_finish();
 }
 
-/* selected - does a queue ID match -I? */
-static int
-selected(const struct runq_opts *o, const char *id)
+/* a postponed entry and the next hop it waits for */
+struct waiting {
+	char	 id[SPOOL_ID_LEN + 1];
+	char	 key[DEST_KEY_MAX];
+};
+
+struct dispatch {
+	char		**ids;		/* the pass's entries, in order */
+	size_t		  n, next;
+	struct waiting	 *wait;		/* postponed */
+	size_t		  nwait;
+	char		**ready;	/* postponed ones whose next hop freed up */
+	size_t		  nready;
+	size_t		  inflight;
+	int		  rounds;	/* times everything waiting was retried */
+};
+
+/* next_id - the next entry to hand out, or NULL */
+static const char *
+next_id(struct dispatch *d, const struct runq_opts *o)
 {
-	if (o->only_id == NULL)
-		return 1;
-	return spool_id_valid(o->only_id) ? strcmp(id, o->only_id) == 0 :
-	    runq_contains(id, o->only_id);
+	if (d->nready > 0)
+		return d->ready[d->nready - 1];
+	while (d->next < d->n && !selected(o, d->ids[d->next]))
+		d->next++;
+	return d->next < d->n ? d->ids[d->next] : NULL;
+}
+
+/* taken - the entry next_id returned went out */
+static void
+taken(struct dispatch *d)
+{
+	if (d->nready > 0)
+		free(d->ready[--d->nready]);
+	else
+		d->next++;
+	d->inflight++;
+}
+
+/* wake - entries waiting for key (or all, with NULL) are ready again */
+static void
+wake(struct dispatch *d, const char *key)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < d->nwait; i++) {
+		if (key == NULL || strcasecmp(d->wait[i].key, key) == 0) {
+			d->ready = xreallocarray(d->ready, d->nready + 1, sizeof(*d->ready));
+			d->ready[d->nready++] = xstrdup(d->wait[i].id);
+		} else
+			d->wait[kept++] = d->wait[i];
+	}
+	d->nwait = kept;
+}
+
+/* take_back - one worker's report */
+static void
+take_back(struct dispatch *d, const struct backmsg *m)
+{
+	struct backmsg c = *m;
+
+	c.id[SPOOL_ID_LEN] = '\0';
+	c.key[sizeof(c.key) - 1] = '\0';
+	c.freed[sizeof(c.freed) - 1] = '\0';
+	if (d->inflight > 0)
+		d->inflight--;
+	if (c.type == 'P' && spool_id_valid(c.id)) {
+		d->wait = xreallocarray(d->wait, d->nwait + 1, sizeof(*d->wait));
+		memcpy(d->wait[d->nwait].id, c.id, sizeof(c.id));
+		util_strlcpy(d->wait[d->nwait].key, c.key, sizeof(d->wait[d->nwait].key));
+		d->nwait++;
+	}
+	if (c.freed[0])
+		wake(d, c.freed);
+}
+
+/*
+ * dispatch - hand the entries to the workers (work pipe, one ID a
+ * packet) and take their reports (back pipe) until everything is done.
+ * Postponed entries go out again when a job for their next hop ends;
+ * when nothing is in flight any more, whatever still waits is retried, a
+ * few rounds at most, and then left for the next run.
+ */
+static void
+dispatch(struct dispatch *d, const struct runq_opts *o, int work, int back)
+{
+	char line[SPOOL_ID_LEN + 2];
+	struct backmsg m;
+	struct pollfd pfd[2];
+	const char *id;
+	ssize_t n;
+
+	for (;;) {
+		id = next_id(d, o);
+		if (id == NULL && d->inflight == 0) {
+			if (d->nwait == 0 || ++d->rounds > 3)
+				break;
+			wake(d, NULL);
+			continue;
+		}
+		pfd[0].fd = id ? work : -1;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = back;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+			n = read(back, &m, sizeof(m));
+			if (n == (ssize_t)sizeof(m))
+				take_back(d, &m);
+			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+				break;	/* every worker is gone */
+			continue;
+		}
+		if (id && (pfd[0].revents & POLLOUT)) {
+			memcpy(line, id, SPOOL_ID_LEN);
+			line[SPOOL_ID_LEN] = '\n';
+			line[SPOOL_ID_LEN + 1] = '\0';
+			if (write(work, line, sizeof(line)) == (ssize_t)sizeof(line))
+				taken(d);
+			else if (errno != EAGAIN && errno != EINTR)
+				break;
+		} else if (pfd[0].revents & (POLLERR | POLLHUP))
+			break;
+	}
+	if (d->nwait > 0)
+		log_info("%zu entries wait for busy destinations: left for the next run",
+		    d->nwait);
 }
 
 /*
@@ -366,7 +526,8 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	size_t n, i, todo = 0;
 	time_t now = time(NULL);
 	enum runq_outcome one;
-	int rc = 0, workers, w, status, work[2];
+	int rc = 0, workers, w, status, work[2], back[2];
+	struct dispatch d;
 	pid_t *pids = NULL;
 	long max_workers = conf_int("default_process_limit");
 	struct runq_pass pass, *p = &pass;
@@ -405,6 +566,15 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	}
 	workers = todo < (size_t)max_workers ? (int)todo : (int)max_workers;
 	pids = xreallocarray(NULL, (size_t)workers, sizeof(*pids));
+	if (pipe2(back, O_DIRECT | O_CLOEXEC) < 0) {
+		close(work[0]);
+		close(work[1]);
+		str_printf(err, "cannot make a pipe: %s", strerror(errno));
+		*out = RUNQ_FAIL_SPOOL;
+		rc = -1;
+		goto out;
+	}
+	(void)dest_table_create();
 	for (w = 0; w < workers; w++) {
 		if ((pids[w] = fork()) == 0) {
 			/* a runq that is killed takes its workers with it */
@@ -412,7 +582,8 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 			if (getppid() == 1)
 				_exit(0);
 			close(work[1]);
-			worker(p, work[0], o, now);
+			close(back[0]);
+			worker(p, work[0], back[1], o, now);
 			_exit(0);
 		}
 		if (pids[w] < 0) {
@@ -422,8 +593,10 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	}
 	workers = w;
 	close(work[0]);
+	close(back[1]);
 	if (workers == 0) {
 		close(work[1]);
+		close(back[0]);
 		str_printf(err, "cannot start a queue worker");
 		*out = RUNQ_FAIL_SPOOL;
 		rc = -1;
@@ -431,19 +604,24 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	}
 	/* workers that die leave the pipe without readers: stop handing out */
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < n; i++) {
-		if (!selected(o, ids[i]))
-			continue;
-		memcpy(line, ids[i], SPOOL_ID_LEN);
-		line[SPOOL_ID_LEN] = '\n';
-		line[SPOOL_ID_LEN + 1] = '\0';
-		if (util_write_all(work[1], line, sizeof(line)) < 0)
-			break;
-	}
+	(void)fcntl(work[1], F_SETFL, O_NONBLOCK);
+	memset(&d, 0, sizeof(d));
+	d.ids = ids;
+	d.n = n;
+	dispatch(&d, o, work[1], back[0]);
 	close(work[1]);
+	/* the workers' reports about what they created: drain to the end */
+	while (read(back[0], &line, sizeof(line)) > 0)
+		;
+	close(back[0]);
 	for (w = 0; w < workers; w++)
 		while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR)
 			;
+	while (d.nready > 0)
+		free(d.ready[--d.nready]);
+	free(d.ready);
+	free(d.wait);
+	dest_table_destroy();
 out:
 	free(pids);
 	spool_list_free(ids, n);
@@ -483,8 +661,14 @@ runq_verify(char **addrs, size_t n, FILE *out, enum runq_outcome *res,
 				continue;
 			}
 			if (!local_is_local(&ctx, a.s)) {
-				fprintf(out, "%s... deliverable: remote, held in the queue "
-				    "(remote delivery not configured)\n", a.s);
+				const char *relay = conf_str("relayhost");
+
+				if (transport_remote == &transport_none)
+					fprintf(out, "%s... deliverable: remote, held in the queue "
+					    "(remote delivery not configured)\n", a.s);
+				else
+					fprintf(out, "%s... deliverable: remote, via smtp to %s\n",
+					    a.s, *relay ? relay : addr_domain(a.s) ? addr_domain(a.s) : "?");
 				continue;
 			}
 			local_verify(&ctx, a.s, &report);

@@ -16,6 +16,7 @@
 
 #include <time.h>
 
+#include "dest.h"
 #include "local.h"
 #include "runq.h"
 #include "spool.h"
@@ -39,6 +40,10 @@ struct runq_pass {
 	char		**created;	/* entries this pass queued (forwards,
 					   notices): delivered before it ends */
 	size_t		 ncreated;
+	/* set by runq_deliver_one for the pass's dispatcher (dest.h) */
+	char		 postponed[DEST_KEY_MAX];	/* a busy next hop */
+	int		 released;	/* a remote job ended ... */
+	char		 released_key[DEST_KEY_MAX];	/* ... for this next hop */
 };
 
 enum runq_outcome runq_deliver_one(struct runq_pass *, const char *,

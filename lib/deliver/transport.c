@@ -302,6 +302,8 @@ worker(const struct transport *t, int sock, uid_t uid, gid_t gid)
 			    r->dsn[0] ? r->dsn : "4.0.0", x->dsnflag ? x->dsnflag : XDSN_NONE,
 			    x->relay[0] && !strpbrk(x->relay, " \n") ? x->relay : "none", clean);
 		}
+		if (job.dest_dead)
+			str_appends(&line, "D\n");
 		str_appends(&line, ".\n");
 		transport_job_free(&job);
 		if (util_write_all(sock, line.s, line.len) < 0)
@@ -499,6 +501,10 @@ transport_run(const struct transport *t, struct xjob *job, uid_t uid,
 		*nl = '\0';
 		if (l[0] == '.' && l[1] == '\0')
 			break;
+		if (l[0] == 'D' && l[1] == '\0') {
+			job->dest_dead = 1;
+			continue;
+		}
 		if (take_line(job, l) == 0)
 			got++;
 	}

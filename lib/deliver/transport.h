@@ -59,6 +59,8 @@ struct xjob {
 	const char	*nexthop;	/* relayhost, or the recipients' domain */
 	struct xrcpt	*rcpt;
 	size_t		 nrcpt;
+	int		 dest_dead;	/* set by the transport: no host of the
+					   next hop could be reached (dest.h) */
 };
 
 /*
