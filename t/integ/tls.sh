@@ -207,6 +207,11 @@ check "pipes: client and server on two pipes each" \
 	sh -c "grep -q '^tls: ok .*trust=Verified' '$D/pipecli.out' &&
 	    grep -q '^line: got: two\$' '$D/pipecli.out' && grep -q '^line: two\$' '$D/pipesrv.out'"
 
+"$PROBE" server -c "$C/server-rsa.crt" -k "$C/server-ec.key" -l $((BASE + 19)) \
+	2> "$D/mismatch.out"
+check "server: a key that does not match the certificate is refused" \
+	has "$D/mismatch.out" '^tls_server_new: key .*server-ec\.key does not match certificate'
+
 # --- STARTTLS injection -----------------------------------------------------
 if [ -x "$PY" ]; then
 	port=$((BASE + n)); n=$((n + 1))
