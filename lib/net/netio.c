@@ -65,7 +65,7 @@ struct netio {
 	int		 eof;		/* the peer closed: reads end */
 	int		 dead;		/* an I/O or TLS error: no more I/O */
 	SSL		*ssl;
-	int		 ssl_fatal;	/* no SSL_shutdown after a fatal error */
+	int		 ssl_fatal;	/* fatal TLS error: no SSL_shutdown */
 	size_t		 ipos, ilen;	/* unread input: ibuf[ipos..ilen) */
 	size_t		 olen;		/* unflushed output: obuf[0..olen) */
 	unsigned long long nin, nout;
@@ -116,12 +116,14 @@ netio_free(struct netio *nio)
 	free(nio);
 }
 
+/* netio_set_timeout - how long one step may wait */
 void
 netio_set_timeout(struct netio *nio, long ms)
 {
 	nio->timeout = ms > 0 ? ms : 0;
 }
 
+/* netio_set_deadline - when the whole session must be over (0: never) */
 void
 netio_set_deadline(struct netio *nio, long long abs_ms)
 {
@@ -187,7 +189,8 @@ wait_fd(struct netio *nio, int fd, short events, long long end)
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		n = poll(&pfd, 1, end - now > INT_MAX ? INT_MAX : (int)(end - now));
+		n = poll(&pfd, 1,
+		    end - now > INT_MAX ? INT_MAX : (int)(end - now));
 		if (n > 0)
 			return NETIO_OK;	/* the I/O call tells errors */
 		if (n < 0 && errno != EINTR)
@@ -246,7 +249,8 @@ fill(struct netio *nio)
 	if (nio->eof)
 		return NETIO_EOF;
 	if (nio->ipos > 0) {
-		memmove(nio->ibuf, nio->ibuf + nio->ipos, nio->ilen - nio->ipos);
+		memmove(nio->ibuf, nio->ibuf + nio->ipos,
+		    nio->ilen - nio->ipos);
 		nio->ilen -= nio->ipos;
 		nio->ipos = 0;
 	}
@@ -302,7 +306,7 @@ netio_getline(struct netio *nio, struct str *out, size_t max, int *flags)
 	int r;
 
 	str_reset(out);
-	str_append(out, "", 0);		/* out->s is "" even for an empty line */
+	str_append(out, "", 0);		/* out->s is "" for an empty line */
 	*flags = 0;
 	for (;;) {
 		if (nio->ipos == nio->ilen || (nio->ibuf[nio->ipos] == '\r' &&
@@ -340,8 +344,8 @@ netio_getline(struct netio *nio, struct str *out, size_t max, int *flags)
 			continue;
 		}
 		/* a run of bytes that end no line, up to max */
-		for (i = nio->ipos; i < nio->ilen && i - nio->ipos < max - out->len;
-		    i++) {
+		for (i = nio->ipos; i < nio->ilen &&
+		    i - nio->ipos < max - out->len; i++) {
 			c = nio->ibuf[i];
 			if (c == '\n' || c == '\r')
 				break;
@@ -406,7 +410,8 @@ netio_pending(struct netio *nio)
 	size_t n = nio->ilen - nio->ipos;
 	int p;
 
-	if (nio->ssl != NULL && !nio->ssl_fatal && (p = SSL_pending(nio->ssl)) > 0)
+	if (nio->ssl != NULL && !nio->ssl_fatal &&
+	    (p = SSL_pending(nio->ssl)) > 0)
 		n += (size_t)p;
 	return n;
 }
@@ -528,12 +533,14 @@ netio_write(struct netio *nio, const void *buf, size_t len)
 	return NETIO_OK;
 }
 
+/* netio_puts - buffer a C string */
 int
 netio_puts(struct netio *nio, const char *s)
 {
 	return netio_write(nio, s, strlen(s));
 }
 
+/* netio_printf - buffer formatted text */
 int
 netio_printf(struct netio *nio, const char *fmt, ...)
 {
@@ -549,6 +556,7 @@ netio_printf(struct netio *nio, const char *fmt, ...)
 	return r;
 }
 
+/* netio_flush - write out what is buffered */
 int
 netio_flush(struct netio *nio)
 {
@@ -557,6 +565,7 @@ netio_flush(struct netio *nio)
 	return nio->olen > 0 ? flush(nio) : NETIO_OK;
 }
 
+/* netio_unflushed - bytes buffered and not yet written */
 size_t
 netio_unflushed(struct netio *nio)
 {
@@ -630,8 +639,11 @@ start_tls(struct netio *nio, SSL *ssl, int client)
 		SSL_set_connect_state(ssl);
 	else
 		SSL_set_accept_state(ssl);
-	if ((r = handshake(nio)) != NETIO_OK)
+	/* a half-done handshake leaves nothing to talk over */
+	if ((r = handshake(nio)) != NETIO_OK) {
 		nio->ssl_fatal = 1;
+		nio->dead = 1;
+	}
 	return r;
 }
 
@@ -688,12 +700,14 @@ netio_tls_server(struct netio *nio, struct tls_server *ts)
 	return start_tls(nio, ssl, 0);
 }
 
+/* netio_tls_active - TLS is up and usable */
 int
 netio_tls_active(struct netio *nio)
 {
 	return nio->ssl != NULL && !nio->ssl_fatal;
 }
 
+/* netio_tls_info - the TLS parameters for the log; zeros without TLS */
 void
 netio_tls_info(struct netio *nio, struct tls_info *ti)
 {
@@ -736,12 +750,14 @@ netio_shutdown(struct netio *nio)
 	return NETIO_OK;
 }
 
+/* netio_strerror - the text of the last failure */
 const char *
 netio_strerror(struct netio *nio)
 {
 	return nio->err.len > 0 ? nio->err.s : "no error";
 }
 
+/* netio_bytes_in, netio_bytes_out - payload bytes (TLS: plain text) */
 unsigned long long
 netio_bytes_in(struct netio *nio)
 {

@@ -113,9 +113,9 @@ new_client_ctx(const char *cafile, const char *capath, struct str *err)
 	}
 	if (cafile != NULL || capath != NULL) {
 		if (!SSL_CTX_load_verify_locations(ctx, cafile, capath)) {
-			util_snprintf(what, sizeof(what), "cannot load CA %s%s%s",
-			    cafile ? cafile : "", cafile && capath ? " / " : "",
-			    capath ? capath : "");
+			util_snprintf(what, sizeof(what),
+			    "cannot load CA %s%s%s", cafile ? cafile : "",
+			    cafile && capath ? " / " : "", capath ? capath : "");
 			tls_error_text(err, what, 0);
 			SSL_CTX_free(ctx);
 			return NULL;
@@ -228,7 +228,7 @@ set_dane(SSL *ssl, const struct tls_client_conf *c, struct str *err)
 		const struct tlsa_rr *t = &c->tlsa[i];
 
 		if (t->usage != 2 && t->usage != 3)
-			continue;	/* PKIX-TA(0) and PKIX-EE(1): not for SMTP */
+			continue;	/* PKIX-TA(0), PKIX-EE(1): not SMTP */
 		r = SSL_dane_tlsa_add(ssl, t->usage, t->selector, t->mtype,
 		    t->data, t->len);
 		if (r > 0)
