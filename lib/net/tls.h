@@ -56,6 +56,7 @@ struct tls_info {
 	int	 bits;
 	int	 verified;		/* chain (or DANE) verified */
 	int	 dane;			/* matched a TLSA record */
+	int	 peer_cert;		/* the peer sent a certificate */
 	char	 peer_cn[256];		/* subject CN, cleaned for logs */
 };
 
@@ -64,6 +65,7 @@ struct tls_server;
 int	 tls_init(struct str *err);	/* once per process; 0 or -1 */
 struct tls_server *tls_server_new(const char *cert, const char *key, struct str *err);
 void	 tls_server_free(struct tls_server *);
-const char *tls_info_verified_str(const struct tls_info *); /* "Verified", "Untrusted", "Trusted" (DANE) */
+/* "Trusted" (DANE), "Verified", "Untrusted", "Anonymous" (no certificate) */
+const char *tls_info_verified_str(const struct tls_info *);
 
 #endif
