@@ -34,6 +34,7 @@ static const struct {
 	{ "filter", filter_suite },
 	{ "aliases", aliases_suite },
 	{ "bounce", bounce_suite },
+	{ "mxroute", mxroute_suite },
 };
 
 /* usage - list the suites */

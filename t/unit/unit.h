@@ -24,6 +24,7 @@ Suite	*cleanup_suite(void);	/* test_cleanup.c */
 Suite	*filter_suite(void);	/* test_filter.c */
 Suite	*aliases_suite(void);	/* test_aliases.c */
 Suite	*bounce_suite(void);	/* test_bounce.c */
+Suite	*mxroute_suite(void);	/* test_mxroute.c: mx_select */
 
 /* The name of case i of a table, for failure messages. */
 #define CASE_NAME(table, i)	((table)[(i)].name)
