@@ -35,6 +35,7 @@ static const struct {
 	{ "aliases", aliases_suite },
 	{ "bounce", bounce_suite },
 	{ "netio", netio_suite },
+	{ "mxroute", mxroute_suite },
 };
 
 /* usage - list the suites */

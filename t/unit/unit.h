@@ -25,6 +25,7 @@ Suite	*filter_suite(void);	/* test_filter.c */
 Suite	*aliases_suite(void);	/* test_aliases.c */
 Suite	*bounce_suite(void);	/* test_bounce.c */
 Suite	*netio_suite(void);	/* test_netio.c: netio, tls without a peer */
+Suite	*mxroute_suite(void);	/* test_mxroute.c: mx_select */
 
 /* The name of case i of a table, for failure messages. */
 #define CASE_NAME(table, i)	((table)[(i)].name)
