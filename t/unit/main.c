@@ -34,6 +34,8 @@ static const struct {
 	{ "filter", filter_suite },
 	{ "aliases", aliases_suite },
 	{ "bounce", bounce_suite },
+	{ "smtpproto", smtpproto_suite },
+	{ "bodyenc", bodyenc_suite },
 };
 
 /* usage - list the suites */

@@ -24,6 +24,8 @@ Suite	*cleanup_suite(void);	/* test_cleanup.c */
 Suite	*filter_suite(void);	/* test_filter.c */
 Suite	*aliases_suite(void);	/* test_aliases.c */
 Suite	*bounce_suite(void);	/* test_bounce.c */
+Suite	*smtpproto_suite(void);	/* test_smtpproto.c: replies, EHLO, paths, base64, SASL */
+Suite	*bodyenc_suite(void);	/* test_bodyenc.c */
 
 /* The name of case i of a table, for failure messages. */
 #define CASE_NAME(table, i)	((table)[(i)].name)
