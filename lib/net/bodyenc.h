@@ -17,7 +17,7 @@
  *    Content-Transfer-Encoding is 8bit or absent and whose body has 8-bit
  *    bytes is encoded quoted-printable and its header says so; a part
  *    that cannot be converted (8-bit bytes in a header, in a
- *    message/* or multipart/* body, or a binary encoding) makes the
+ *    message/... or multipart/... body, or a binary encoding) makes the
  *    encoder fail with bodyenc_failed() true, and the caller bounces the
  *    message with 5.6.3 before it sends the end of data.
  *  - bodyenc_end() writes the final CR LF if the message did not end in

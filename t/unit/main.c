@@ -36,6 +36,8 @@ static const struct {
 	{ "bounce", bounce_suite },
 	{ "netio", netio_suite },
 	{ "mxroute", mxroute_suite },
+	{ "smtpproto", smtpproto_suite },
+	{ "bodyenc", bodyenc_suite },
 };
 
 /* usage - list the suites */

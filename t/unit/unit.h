@@ -26,6 +26,8 @@ Suite	*aliases_suite(void);	/* test_aliases.c */
 Suite	*bounce_suite(void);	/* test_bounce.c */
 Suite	*netio_suite(void);	/* test_netio.c: netio, tls without a peer */
 Suite	*mxroute_suite(void);	/* test_mxroute.c: mx_select */
+Suite	*smtpproto_suite(void);	/* test_smtpproto.c: replies, EHLO, paths, base64, SASL */
+Suite	*bodyenc_suite(void);	/* test_bodyenc.c */
 
 /* The name of case i of a table, for failure messages. */
 #define CASE_NAME(table, i)	((table)[(i)].name)
