@@ -22,8 +22,12 @@
  *	  ~/.forward, :include: files,   the user they belong to, or
  *	  mailboxes, commands, files     default_privs (local.c,
  *	                                 local_child.c, mailbox.c)
- *	  remote delivery                the spool owner, in a transport
- *	                                 worker (transport.c)
+ *	  smtp_sasl_password_maps        root (or the runner), read in the
+ *	                                 transport worker before it drops
+ *	                                 root (lib/net/smtp.c)
+ *	  remote delivery: sockets, DNS, the spool owner, in a transport
+ *	  TLS CA files, trust anchors,   worker (transport.c, lib/net/)
+ *	  the OAuth token command
  *	Nothing from a maildrop entry is trusted: see spool/queue.c.
  *
  * DIAGNOSTICS
@@ -50,6 +54,7 @@
 #include "conf.h"
 #include "log.h"
 #include "runq.h"
+#include "smtp.h"
 #include "spool.h"
 #include "util.h"
 
@@ -116,6 +121,7 @@ main(int argc, char **argv)
 		usage();
 	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
 		die(EX_CONFIG, "%s", err.s);
+	transport_remote = &transport_smtp;
 	log_set_file(conf_str("maillog_file"));
 	if (verbose)
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);

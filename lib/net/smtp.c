@@ -282,7 +282,7 @@ sasl_load(void)
 	}
 	rc = util_read_until(fd, &buf, SASL_MAP_MAX, util_now_ms() + 10000);
 	close(fd);
-	if (rc != 0) {
+	if (rc != 1 || buf.len >= SASL_MAP_MAX) {
 		str_printf(&sasl_why, "cannot read smtp_sasl_password_maps %s (or too big)", path);
 		goto broken;
 	}
@@ -363,11 +363,11 @@ oauth_token(const char *user, const char *host, struct str *tok, struct str *why
 	close(p[1]);
 	rc = util_read_until(p[0], tok, 16384, util_now_ms() + 30000);
 	close(p[0]);
-	if (rc != 0)
+	if (rc != 1)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (rc != 1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		str_printf(why, "smtp_sasl_oauth_command failed (exit %d)",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
@@ -765,7 +765,8 @@ out:
  */
 static struct sess *
 sess_open(const struct dest *d, const char *host, const struct dns_addr *a,
-    int dnssec_ok, int no_tls, int *plain_retry, int *greeted, struct str *why)
+    int dnssec_ok, int no_tls, int *plain_retry, int *greeted, int *auth_failed,
+    struct str *why)
 {
 	char ip[INET6_ADDRSTRLEN];
 	struct smtp_reply r;
@@ -774,6 +775,7 @@ sess_open(const struct dest *d, const char *host, const struct dns_addr *a,
 	int rc;
 
 	*plain_retry = 0;
+	*auth_failed = 0;
 	if (a->sa.ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->sa)->sin_addr, ip, sizeof(ip));
 	else
@@ -835,6 +837,10 @@ sess_open(const struct dest *d, const char *host, const struct dns_addr *a,
 		str_printf(why, "server certificate of %s not verified", s->relay);
 		goto fail_r;
 	}
+	if (auth(s, d, &r, why) < 0) {
+		*auth_failed = 1;
+		goto fail_r;
+	}
 	smtp_reply_free(&r);
 	dns_free_tlsa(pol.tlsa, pol.ntlsa);
 	return s;
@@ -861,7 +867,8 @@ emit(void *arg, const char *p, size_t n)
 }
 
 /*
- * send_body - the Received: line and the message, through the encoder.
+ * send_body - the message (with the Received: line pickup gave it),
+ * through the encoder.
  * 0; -1 lost connection (why); -2 cannot be converted to 7 bit (why)
  */
 static int
@@ -869,21 +876,12 @@ send_body(struct sess *s, struct xjob *job, int to7bit, struct str *why)
 {
 	struct emit_ctx e = { s->io };
 	struct bodyenc *be = bodyenc_new(to7bit ? BODYENC_7BIT : 0, emit, &e);
-	struct str rcv = STR_INIT;
-	char date[64], buf[65536];
+	char buf[65536];
 	off_t off = 0;
 	ssize_t n;
 	int rc = 0;
 
 	netio_set_timeout(s->io, 1000 * conf_time("smtp_data_xfer_timeout"));
-	if (util_rfc5322_date(date, sizeof(date), time(NULL)) < 0)
-		date[0] = '\0';
-	str_printf(&rcv, "Received: by %s (posthorn) id %s", conf_str("myhostname"), job->id);
-	if (job->nrcpt == 1)
-		str_printf(&rcv, "\n\tfor <%s>", job->rcpt[0].addr);
-	str_printf(&rcv, "; %s\n", date);
-	if (bodyenc_push(be, rcv.s, rcv.len) < 0)
-		rc = -1;
 	while (rc == 0) {
 		n = pread(job->msgfd, buf, sizeof(buf), off);
 		if (n < 0 && errno == EINTR)
@@ -909,7 +907,6 @@ send_body(struct sess *s, struct xjob *job, int to7bit, struct str *why)
 		str_printf(why, "lost connection with %s while sending the message body: %s",
 		    s->relay, netio_strerror(s->io));
 	bodyenc_free(be);
-	str_free(&rcv);
 	return rc;
 }
 
@@ -961,9 +958,13 @@ rcpt_cmd(struct sess *s, const struct xrcpt *r, struct str *out)
 			if (r->notify & NOTIFY_DELAY)
 				str_printf(out, "%sDELAY", sep);
 		}
+		/* the original recipient: as given to us, else this address */
 		if (r->orcpt && *r->orcpt && (semi = strchr(r->orcpt, ';')) != NULL) {
 			str_printf(out, " ORCPT=%.*s;", (int)(semi - r->orcpt), r->orcpt);
 			xtext_encode(out, semi + 1);
+		} else if (!non_ascii(r->addr)) {
+			str_appends(out, " ORCPT=rfc822;");
+			xtext_encode(out, r->addr);
 		}
 	}
 	str_appends(out, "\r\n");
@@ -1266,6 +1267,28 @@ family_ok(int fam)
 	    (fam == AF_INET6 && strcmp(p, "ipv6") == 0);
 }
 
+/* prefer - smtp_address_preference: the preferred family first, stable */
+static void
+prefer(struct dns_addr *a, size_t n)
+{
+	const char *p = conf_str("smtp_address_preference");
+	int fam = strcmp(p, "ipv4") == 0 ? AF_INET : strcmp(p, "ipv6") == 0 ? AF_INET6 : 0;
+	struct dns_addr *tmp;
+	size_t i, o = 0;
+
+	if (fam == 0 || n < 2)
+		return;
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	for (i = 0; i < n; i++)
+		if (a[i].sa.ss_family == fam)
+			tmp[o++] = a[i];
+	for (i = 0; i < n; i++)
+		if (a[i].sa.ss_family != fam)
+			tmp[o++] = a[i];
+	memcpy(a, tmp, n * sizeof(*a));
+	free(tmp);
+}
+
 /*
  * run_session - the transaction over s; TX_DONE/TX_DONE_CLOSE set every
  * recipient; the session is kept or closed here
@@ -1288,17 +1311,18 @@ smtp_deliver(struct xjob *job)
 {
 	struct dest d;
 	struct route rt;
-	struct str why = STR_INIT;
+	struct str why = STR_INIT, best = STR_INIT;
 	struct dns_addr *addrs = NULL;
 	const char *self[2];
 	enum dns_sec asec = DNS_SEC_UNKNOWN;
 	size_t h, k, naddrs = 0, tried = 0;
-	int sessions = 0, rc, plain_retry, greeted, bounce_all = 0;
+	int sessions = 0, rc, plain_retry, greeted, bounce_all = 0, auth_failed = 0, dane;
 	struct sess *s;
 	enum tx tx;
 
 	memset(&rt, 0, sizeof(rt));
 	signal(SIGPIPE, SIG_IGN);
+	dane = strcmp(conf_str("smtp_tls_security_level"), "dane") == 0;
 	if (dest_parse(job->nexthop, &d, &why) < 0) {
 		all_set(job, DS_BOUNCE, "5.1.2", "none", why.s);
 		goto out;
@@ -1334,6 +1358,7 @@ smtp_deliver(struct xjob *job)
 			goto out;
 		default:
 			all_set(job, DS_DEFER, "4.4.3", "none", why.s);
+			job->dest_dead = 1;
 			goto out;
 		}
 	} else {
@@ -1366,7 +1391,9 @@ smtp_deliver(struct xjob *job)
 		} else {
 			struct str e = STR_INIT;
 
-			rc = dns_addrs(dns, host, AF_UNSPEC, &addrs, &naddrs, &asec, &e);
+			asec = DNS_SEC_UNKNOWN;
+			rc = dns_addrs(dns, host, AF_UNSPEC, &addrs, &naddrs, dane ? &asec : NULL,
+			    &e);
 			if (rc != DNS_FOUND) {
 				str_reset(&why);
 				if (rc == DNS_TEMPFAIL)
@@ -1381,22 +1408,31 @@ smtp_deliver(struct xjob *job)
 				continue;
 			}
 			str_free(&e);
+			prefer(addrs, naddrs);
 		}
 		for (k = 0; k < naddrs && tried < SMTP_ADDR_LIMIT && sessions < SMTP_SESSION_LIMIT; k++) {
-			const char *pref = conf_str("smtp_address_preference");
-
 			if (!family_ok(addrs[k].sa.ss_family))
 				continue;
-			(void)pref;
 			tried++;
 			greeted = 0;
 			str_reset(&why);
 			s = sess_open(&d, host, &addrs[k],
 			    rt.mx_sec == DNS_SECURE && asec == DNS_SECURE, 0, &plain_retry,
-			    &greeted, &why);
+			    &greeted, &auth_failed, &why);
 			if (s == NULL && plain_retry)
-				s = sess_open(&d, host, &addrs[k], 0, 1, &plain_retry, &greeted, &why);
+				s = sess_open(&d, host, &addrs[k], 0, 1, &plain_retry, &greeted,
+				    &auth_failed, &why);
 			sessions += greeted;
+			if (s == NULL && greeted) {
+				/* a host that talked says more than one that did not answer */
+				str_reset(&best);
+				str_appends(&best, str_c(&why));
+			}
+			if (s == NULL && auth_failed) {
+				/* the credentials are wrong or cannot be sent: defer, say why */
+				all_set(job, DS_DEFER, "4.7.0", "none", why.s);
+				goto out;
+			}
 			if (s == NULL)
 				continue;
 			if ((tx = run_session(s, job, &why)) != TX_NEXT)
@@ -1406,14 +1442,21 @@ smtp_deliver(struct xjob *job)
 		addrs = NULL;
 		naddrs = 0;
 	}
+	if (best.len > 0) {
+		str_reset(&why);
+		str_appends(&why, best.s);
+	}
 	if (why.len == 0)
 		str_printf(&why, "no usable address for %s", d.name);
 	all_set(job, bounce_all ? DS_BOUNCE : DS_DEFER, bounce_all ? "5.4.4" : "4.4.1", "none",
 	    why.s);
+	/* the other messages of this pass for it need not wait the same timeouts */
+	job->dest_dead = !bounce_all;
 out:
 	free(addrs);
 	route_free(&rt);
 	str_free(&why);
+	str_free(&best);
 }
 
 /* smtp_init - before the worker drops root: the password map */
