@@ -10,7 +10,9 @@
 #                            is signed and DIR/trust-anchor.ds holds its DS
 #   dns_stop DIR             stops that unbound by its PID
 #
-# Ports (loopback only): PH_DNS_PORT (default 41053) is unbound;
+# Ports (loopback only): PH_DNS_PORT (default 41053) is unbound; it is
+# bound without SO_REUSEPORT, so that a second server on the same port
+# fails to start instead of sharing the queries with the first;
 # PH_DNS_DEAD_PORT (default PH_DNS_PORT + 1) must have no listener: the
 # subzone broken.test is delegated there, so unbound answers SERVFAIL for
 # it, and tests point a resolver at it to see "no server answered".
@@ -189,6 +191,7 @@ server:
   verbosity: 1
   do-daemonize: yes
   num-threads: 1
+  so-reuseport: no
   rrset-roundrobin: no
   do-not-query-localhost: no
   infra-cache-max-rtt: 100
