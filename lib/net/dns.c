@@ -35,6 +35,12 @@
  *	is capped and its control characters replaced. A record that fails
  *	a check is skipped; an answer left with none is DNS_PERMFAIL.
  *
+ * SECURITY
+ *	Runs in the process that delivers remote mail (the spool owner's
+ *	rights); it opens only the trust anchor file and sockets to the
+ *	configured servers. Everything in an answer is treated as hostile,
+ *	as above; nothing in it is used as a path or a command.
+ *
  * DIAGNOSTICS
  *	Texts in err are single lines meant for logs and DSNs; names in them
  *	have passed the checks above, anything else from the network is
@@ -76,8 +82,10 @@ struct answer {
 	getdns_dict	*resp;
 	getdns_list	*rrs;		/* answer section of the first reply */
 	size_t		 nrr;
+	size_t		 seen;		/* records of the asked type */
 };
 
+/* type_name - the mnemonic of a record type we ask for */
 static const char *
 type_name(uint16_t type)
 {
@@ -342,6 +350,7 @@ dns_close(struct dns_ctx *d)
 	free(d);
 }
 
+/* map_sec - getdns' dnssec_status as an enum dns_sec */
 static enum dns_sec
 map_sec(uint32_t s)
 {
@@ -357,6 +366,7 @@ map_sec(uint32_t s)
 	return DNS_SEC_UNKNOWN;
 }
 
+/* fail - the reason for a failed lookup, Postfix's wording; returns st */
 static int
 fail(struct str *err, int st, const char *name, uint16_t type, const char *why)
 {
@@ -471,20 +481,29 @@ next_rr(struct answer *a, uint16_t type, size_t *i)
 		    getdns_dict_get_int(rr, "class", &c) || c != GETDNS_RRCLASS_IN)
 			continue;
 		(*i)++;
+		a->seen++;
 		return rr;
 	}
 	return NULL;
 }
 
-/* done - the end of a lookup: FOUND with records, PERMFAIL without */
+/*
+ * done - the end of a lookup that got an answer: FOUND with n good
+ * records; NODATA when it held none of the type (a CNAME alone);
+ * PERMFAIL when every record of the type failed the checks
+ */
 static int
 done(struct answer *a, size_t n, const char *name, uint16_t type, struct str *err)
 {
+	size_t seen = a->seen;
+
 	getdns_dict_destroy(a->resp);
 	a->resp = NULL;
-	if (n == 0)
-		return fail(err, DNS_PERMFAIL, name, type, "malformed answer");
-	return DNS_FOUND;
+	if (n > 0)
+		return DNS_FOUND;
+	if (seen == 0)
+		return DNS_NODATA;
+	return fail(err, DNS_PERMFAIL, name, type, "malformed answer");
 }
 
 /* dns_mx - the MX records of name; exchange "." becomes host "" */
@@ -812,6 +831,7 @@ dns_txt(struct dns_ctx *d, const char *name, char ***out, size_t *np,
 	return DNS_FOUND;
 }
 
+/* dns_free_mx - release what dns_mx returned; NULL is fine */
 void
 dns_free_mx(struct dns_mx *mx, size_t n)
 {
@@ -824,6 +844,7 @@ dns_free_mx(struct dns_mx *mx, size_t n)
 	free(mx);
 }
 
+/* dns_free_tlsa - release what dns_tlsa returned; NULL is fine */
 void
 dns_free_tlsa(struct tlsa_rr *t, size_t n)
 {
@@ -836,6 +857,7 @@ dns_free_tlsa(struct tlsa_rr *t, size_t n)
 	free(t);
 }
 
+/* dns_free_strings - release what dns_ptr or dns_txt returned */
 void
 dns_free_strings(char **s, size_t n)
 {

@@ -15,9 +15,10 @@
  *   DNS_PERMFAIL  a malformed name, a refused or unusable answer
  * and with DNS_TEMPFAIL / DNS_PERMFAIL a reason in err. getdns reports
  * NODATA and NXDOMAIN alike as NO_NAME; they are told apart by the rcode.
- * A DNSSEC status is given for the answer when dnssec is asked for:
- * DNS_SECURE, DNS_INSECURE, DNS_BOGUS (a BOGUS answer is returned as
- * DNS_TEMPFAIL unless the caller asked to see it).
+ * A DNSSEC status is given for the answer when dnssec is asked for (the
+ * enum dns_sec * is not NULL; NULL: no validation, no extra queries):
+ * DNS_SECURE, DNS_INSECURE, DNS_BOGUS. A BOGUS answer is returned as
+ * DNS_TEMPFAIL, with *sec = DNS_BOGUS so that the caller sees why.
  *
  * Answers are untrusted input: names are checked (length, label syntax),
  * counts bounded (DNS_MAX_RR records), data lengths checked.
@@ -102,6 +103,9 @@ const char *dns_status_str(int);
  *   ROUTE_TEMPFAIL  a DNS failure: defer, 4.4.3
  * with a reason in err for every value but ROUTE_OK. mx_select() is the
  * ordering step alone (for tests), on records already looked up.
+ * mx_route() asks for the MX answer's DNSSEC status only when
+ * smtp_tls_security_level is "dane"; route->mx_sec is DNS_SEC_UNKNOWN
+ * otherwise.
  */
 enum route_status {
 	ROUTE_OK = 0,

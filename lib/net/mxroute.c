@@ -66,6 +66,7 @@ is_self(const char *name, const char *const *self)
 	return 0;
 }
 
+/* by_pref - qsort order of route hosts: lower preference first */
 static int
 by_pref(const void *a, const void *b)
 {

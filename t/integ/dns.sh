@@ -2,13 +2,15 @@
 # dns.sh - the resolver (lib/net/dns.c) and MX routing (mxroute.c) against
 # a real unbound on loopback (dnsenv.sh): MX order and shuffling, this
 # host in the MX list, null MX, implicit MX, NXDOMAIN, A-labels, AAAA,
-# PTR, TXT, SERVFAIL, a dead server; with the signed zone, DNSSEC status
+# PTR, TXT, CNAME, malformed answers, SERVFAIL, a dead server, A found
+# while AAAA fails; with the signed zone, DNSSEC status
 # SECURE, INSECURE (a delegation without DS) and BOGUS (wrong anchor).
 . "$SRCDIR/t/integ/lib.sh"
 . "$SRCDIR/t/integ/dnsenv.sh"
 dns_have || skip "$T: unbound not installed"
 D=$(mktemp -d /tmp/posthorn-dns.XXXXXX)
-trap 'dns_stop "$D/ns"; rm -rf "$D"' EXIT
+half=
+trap 'dns_stop "$D/ns"; [ -z "$half" ] || kill "$half" 2> /dev/null; rm -rf "$D"' EXIT
 DNSQ=$BUILD/t/integ/dnsq
 
 # the certificate whose digest goes into the TLSA records
@@ -107,6 +109,15 @@ is "dangling MX target: NXDOMAIN" "status=NXDOMAIN sec=UNKNOWN" addr nohost.exam
 is "MX target names lowercased" "status=FOUND sec=UNKNOWN
 mx 10 mx1.example.test" mx upper.example.test
 
+is "CNAME: no MX at the target: NODATA" "status=NODATA sec=UNKNOWN" mx alias.example.test
+is "CNAME: the target's addresses" "status=FOUND sec=UNKNOWN
+addr 127.0.0.11
+addr ::1" addr alias.example.test
+is "MX target with a bad character: PERMFAIL" "status=PERMFAIL sec=UNKNOWN
+err=Name service error for name=badname.example.test type=MX: malformed answer" mx badname.example.test
+is "MX target with a bad character: NOHOST" "route=NOHOST sec=UNKNOWN
+err=Name service error for name=badname.example.test type=MX: malformed answer" route badname.example.test
+
 is "addresses: A and AAAA" "status=FOUND sec=UNKNOWN
 addr 127.0.0.11
 addr ::1" addr mx1.example.test
@@ -170,6 +181,57 @@ mx 20 mx2.example.test" mx example.test
 t=$(($(now_ms) - t0))
 check "first servers dead: within the 5 s timeout (took $t ms)" [ "$t" -lt 6500 ]
 
+# a server of our own (UDP, loopback) that answers A, fails AAAA
+# (SERVFAIL) and has no other data (NODATA): with both families asked,
+# the address found is enough
+HALF_PORT=${PH_DNS_HALF_PORT:-$((PH_DNS_PORT + 2))}
+cat > "$D/half.py" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").close()
+s.settimeout(60)
+while True:
+    try:
+        q, peer = s.recvfrom(4096)
+    except socket.timeout:
+        break
+    if len(q) < 12:
+        continue
+    qid, flags = struct.unpack(">HH", q[:4])
+    i = 12
+    while i < len(q) and q[i] != 0:
+        i += q[i] + 1
+    question = q[12:i + 5]
+    qtype = struct.unpack(">H", q[i + 1:i + 3])[0]
+    rd = flags & 0x0100
+    if qtype == 1:
+        ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([127, 0, 0, 40])
+        hdr = struct.pack(">HHHHHH", qid, 0x8080 | rd, 1, 1, 0, 0)
+    elif qtype == 28:
+        ans = b""
+        hdr = struct.pack(">HHHHHH", qid, 0x8082 | rd, 1, 0, 0, 0)
+    else:
+        ans = b""
+        hdr = struct.pack(">HHHHHH", qid, 0x8080 | rd, 1, 0, 0, 0)  # NODATA
+    s.sendto(hdr + question + ans, peer)
+EOF
+if [ -x "$PY" ]; then
+	"$PY" "$D/half.py" "$HALF_PORT" "$D/half.ready" & half=$!
+	for _ in $(seq 50); do [ -e "$D/half.ready" ] && break; sleep 0.1; done
+	conf half "dns_servers = 127.0.0.1:$HALF_PORT"
+	CONF=half
+	is "A found, AAAA SERVFAIL: the A record" "status=FOUND sec=UNKNOWN
+addr 127.0.0.40" addr host.half.test
+	is "AAAA alone SERVFAIL: TEMPFAIL" "status=TEMPFAIL sec=UNKNOWN
+err=Name service error for name=host.half.test type=AAAA: server failure, try again" -6 addr host.half.test
+	is "A found, AAAA SERVFAIL: implicit MX" "route=OK sec=UNKNOWN
+host 0 host.half.test implicit" route host.half.test
+	kill "$half" 2> /dev/null; wait "$half" 2> /dev/null; half=
+else
+	skip_check "A found, AAAA SERVFAIL" "no $PY"
+fi
+
 # getdns' default anchor is the root's; this unbound has no signed root,
 # so nothing can be proven secure: DNSSEC answers are BOGUS and deferred
 CONF=plain
@@ -190,6 +252,10 @@ conf sec "dns_servers = 127.0.0.1:$PH_DNS_PORT" "dnssec_trust_anchors = $D/ns/tr
 CONF=sec
 is "TLSA: SECURE" "status=FOUND sec=SECURE
 tlsa 3 1 1 $DIGEST" tlsa _25._tcp.mx1.example.test
+is "TLSA of a bad length is left out" "status=FOUND sec=SECURE
+tlsa 3 1 2 $(printf '%0128d' 7)" tlsa _25._tcp.mx2.example.test
+is "TLSA all of a bad length: PERMFAIL" "status=PERMFAIL sec=SECURE
+err=Name service error for name=_26._tcp.mx2.example.test type=TLSA: malformed answer" tlsa _26._tcp.mx2.example.test
 is "TLSA missing: NXDOMAIN, SECURE" "status=NXDOMAIN sec=SECURE" tlsa _465._tcp.mx1.example.test
 is "MX: SECURE" "status=FOUND sec=SECURE
 mx 10 mx1.example.test

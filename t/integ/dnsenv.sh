@@ -10,7 +10,9 @@
 #                            is signed and DIR/trust-anchor.ds holds its DS
 #   dns_stop DIR             stops that unbound by its PID
 #
-# Ports (loopback only): PH_DNS_PORT (default 41053) is unbound;
+# Ports (loopback only): PH_DNS_PORT (default 41053) is unbound; it is
+# bound without SO_REUSEPORT, so that a second server on the same port
+# fails to start instead of sharing the queries with the first;
 # PH_DNS_DEAD_PORT (default PH_DNS_PORT + 1) must have no listener: the
 # subzone broken.test is delegated there, so unbound answers SERVFAIL for
 # it, and tests point a resolver at it to see "no server answered".
@@ -39,6 +41,10 @@
 #   v6only.example.test     AAAA ::1 only
 #   noaddr.example.test     TXT only (no MX, no address)
 #   upper.example.test      MX 10 MX1.Example.TEST (answers are lowercased)
+#   alias.example.test      CNAME mx1.example.test
+#   badname.example.test    MX 10 bad!host.example.test (a malformed name)
+#   _25._tcp.mx2...         TLSA 3 1 1 with 4 bytes (bad) and 3 1 2 (good)
+#   _26._tcp.mx2...         TLSA 3 1 1 with 2 bytes only
 #   xn--bcher-kva.test      MX 10 mx1, A 127.0.0.15 (bücher.test)
 #   2.0.0.127.zen.test      A 127.0.0.2, TXT "listed: test entry"
 #   x.broken.test           broken.test is delegated to a dead server
@@ -102,6 +108,11 @@ c.equal.example.test.  IN A  127.0.0.23
 v6only.example.test.   IN AAAA ::1
 noaddr.example.test.   IN TXT "no address here"
 upper.example.test.    IN MX 10 MX1.Example.TEST.
+alias.example.test.    IN CNAME mx1.example.test.
+badname.example.test.  IN MX 10 bad\\!host.example.test.
+_25._tcp.mx2.example.test. IN TLSA 3 1 1 00112233
+_25._tcp.mx2.example.test. IN TLSA 3 1 2 $(printf '%0128d' 7)
+_26._tcp.mx2.example.test. IN TLSA 3 1 1 0011
 xn--bcher-kva.test.    IN MX 10 mx1.example.test.
 xn--bcher-kva.test.    IN A  127.0.0.15
 2.0.0.127.zen.test.    IN A   127.0.0.2
@@ -151,7 +162,7 @@ dns_start() {
 	dns_zone "$_d" "$_tlsa"
 	if [ "$_sec" = --dnssec ]; then
 		for n in zen.test. 127.zen.test. 0.127.zen.test. 0.0.127.zen.test. \
-		    _tcp.mx1.example.test. bench.test.; do
+		    _tcp.mx1.example.test. _tcp.mx2.example.test. bench.test.; do
 			echo "$n IN TXT \"ENT filler\"" >> "$_d/test.zone"
 		done
 		(
@@ -180,6 +191,7 @@ server:
   verbosity: 1
   do-daemonize: yes
   num-threads: 1
+  so-reuseport: no
   rrset-roundrobin: no
   do-not-query-localhost: no
   infra-cache-max-rtt: 100

@@ -47,6 +47,7 @@
 #include "str.h"
 #include "util.h"
 
+/* sec_str - an enum dns_sec as printed */
 static const char *
 sec_str(enum dns_sec s)
 {
@@ -59,6 +60,7 @@ sec_str(enum dns_sec s)
 	return "?";
 }
 
+/* route_str - an enum route_status as printed */
 static const char *
 route_str(int rc)
 {
@@ -72,12 +74,14 @@ route_str(int rc)
 	return "?";
 }
 
+/* cmp_str - qsort order of output lines */
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* cmp_mx - qsort order of MX records: preference, then name */
 static int
 cmp_mx(const void *a, const void *b)
 {
@@ -102,6 +106,7 @@ print_sorted(char **lines, size_t n)
 	free(lines);
 }
 
+/* print_status - the first line of a lookup's output, and its reason */
 static void
 print_status(int st, enum dns_sec sec, const struct str *err)
 {
@@ -110,6 +115,7 @@ print_status(int st, enum dns_sec sec, const struct str *err)
 		printf("err=%s\n", err->s);
 }
 
+/* run - one command, its output on stdout */
 static void
 run(struct dns_ctx *d, const char *cmd, const char *arg, const char *const *self,
     int want_sec, int family)
