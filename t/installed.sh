@@ -30,7 +30,9 @@ cleanup() {
 	cp "$saved_conf" "$CONF"; rm -f "$saved_conf"
 }
 trap cleanup EXIT
-printf 'myhostname = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\nalias_maps = %s\n' "$ALIASES" > "$CONF"
+# remote mail stays here: a smarthost on a closed loopback port, and a
+# resolver that does not answer (the machine's is never asked)
+printf 'myhostname = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\nalias_maps = %s\nrelayhost = [127.0.0.1]:9\ndns_servers = 127.0.0.1:9\n' "$ALIASES" > "$CONF"
 echo "postmaster: root" > "$ALIASES"
 "$SBIN/newaliases" > /dev/null
 check "newaliases (installed) compiles the aliases" [ -s "$ALIASES.cdb" ]
@@ -206,6 +208,40 @@ check "pickup and the remote transport switch to the spool owner ($PHUID)" \
 	[ "$(grep -cE "setresuid\($PHUID, $PHUID, $PHUID\) +=  *0" /tmp/posthorn-ids.tr)" -ge 2 ]
 rm -f /tmp/posthorn-ids.tr
 "$SBIN/runq" -q -R remote.example
+
+# Remote delivery through a smarthost that wants AUTH: the password map
+# is root's (0600), read before the SMTP worker drops root; the worker
+# that connects runs as the spool owner.
+if /usr/bin/python3 -c 'import aiosmtpd' 2> /dev/null; then
+	SINKD=$(mktemp -d)
+	/usr/bin/python3 "$(dirname "$0")/integ/smtpsink.py" --out "$SINKD/out" --listen 127.0.0.1:42125 \
+		--auth --pidfile "$SINKD/pid" > "$SINKD/log" 2>&1 &
+	for _ in $(seq 100); do [ -s "$SINKD/pid" ] && break; sleep 0.1; done
+	printf '[127.0.0.1]:42125 alice:secret\n' > /etc/posthorn-test-sasl
+	chmod 600 /etc/posthorn-test-sasl
+	printf 'relayhost = [127.0.0.1]:42125\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = /etc/posthorn-test-sasl\nsmtp_sasl_allow_cleartext = yes\n' >> "$CONF"
+	printf 'Subject: smarthost\n\nx\n' | as "$U1" "$SBIN/sendmail" someone@remote.example
+	strace -f -qq -e trace=setresuid,connect -o /tmp/posthorn-smtp.tr "$SBIN/runq" -q
+	check "remote mail went to the smarthost, authenticated with root's password map" \
+		grep -q '"auth": "alice"' "$SINKD/out/envelopes.jsonl"
+	check "the process that connected to the smarthost runs as the spool owner" \
+		/usr/bin/python3 -c '
+import re, sys
+uid, seen = sys.argv[2], {}
+for l in open(sys.argv[1]):
+    m = re.match(r"(\d+) +(\w+)\((.*)", l)
+    if not m:
+        continue
+    pid, call, rest = m.groups()
+    if call == "setresuid" and rest.startswith("%s, %s, %s)" % (uid, uid, uid)):
+        seen[pid] = True
+    if call == "connect" and "42125" in rest:
+        sys.exit(0 if seen.get(pid) else 1)
+sys.exit(1)' /tmp/posthorn-smtp.tr "$PHUID"
+	kill "$(cat "$SINKD/pid")" 2> /dev/null
+	rm -rf "$SINKD" /etc/posthorn-test-sasl /tmp/posthorn-smtp.tr
+	sed -i '/^relayhost = \[127.0.0.1\]:42125/d; /^smtp_sasl/d' "$CONF"
+fi
 
 # TZ survives the set-id start when it is a zone, not a file elsewhere.
 for tz in ":Europe/Berlin|+0100" "/usr/share/zoneinfo/Asia/Tokyo|+0900" "/etc/shadow|+0000" ":../../../etc/shadow|+0000"; do

@@ -339,7 +339,8 @@ sasl_find(const struct dest *d)
 
 /*
  * oauth_token - run smtp_sasl_oauth_command (as the spool owner) with
- * the user and host as arguments; its first output line is the token
+ * the user and host in SASL_USERNAME and SMTP_SERVER (and as $1, $2 of
+ * the command line); its first output line is the token
  */
 static int
 oauth_token(const char *user, const char *host, struct str *tok, struct str *why)
@@ -357,6 +358,8 @@ oauth_token(const char *user, const char *host, struct str *tok, struct str *why
 
 		dup2(dn, 0);
 		dup2(p[1], 1);
+		if (setenv("SASL_USERNAME", user, 1) < 0 || setenv("SMTP_SERVER", host, 1) < 0)
+			_exit(127);
 		execl("/bin/sh", "sh", "-c", cmd, "sh", user, host, (char *)NULL);
 		_exit(127);
 	}

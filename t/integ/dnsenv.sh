@@ -31,6 +31,10 @@
 # Names (zone test.):
 #   example.test            MX 10 mx1, MX 20 mx2, A 127.0.0.10
 #   mx1.example.test        A 127.0.0.11, AAAA ::1; _25._tcp TLSA 3 1 1
+#   dane.test / danebad.test MX 10 mx.dane.test (127.0.0.41) / mx.danebad.test
+#                           (127.0.0.42), each with a TLSA 3 1 1 on
+#                           _$PH_TLSA_PORT._tcp (default 25): the
+#                           certificate's digest / zeros (a mismatch)
 #   mx2.example.test        A 127.0.0.12
 #   nomx.example.test       A 127.0.0.13 only (implicit MX)
 #   nullmx.example.test     MX 0 . and A 127.0.0.14 (the A must not be used)
@@ -89,6 +93,12 @@ mx1.example.test.      IN A  127.0.0.11
 mx1.example.test.      IN AAAA ::1
 mx2.example.test.      IN A  127.0.0.12
 _25._tcp.mx1.example.test. IN TLSA 3 1 1 $2
+dane.test.             IN MX 10 mx.dane.test.
+mx.dane.test.          IN A  127.0.0.41
+_${PH_TLSA_PORT:-25}._tcp.mx.dane.test. IN TLSA 3 1 1 $2
+danebad.test.          IN MX 10 mx.danebad.test.
+mx.danebad.test.       IN A  127.0.0.42
+_${PH_TLSA_PORT:-25}._tcp.mx.danebad.test. IN TLSA 3 1 1 $(printf '%064d' 0)
 nomx.example.test.     IN A  127.0.0.13
 nullmx.example.test.   IN MX 0 .
 nullmx.example.test.   IN A  127.0.0.14
@@ -162,7 +172,8 @@ dns_start() {
 	dns_zone "$_d" "$_tlsa"
 	if [ "$_sec" = --dnssec ]; then
 		for n in zen.test. 127.zen.test. 0.127.zen.test. 0.0.127.zen.test. \
-		    _tcp.mx1.example.test. _tcp.mx2.example.test. bench.test.; do
+		    _tcp.mx1.example.test. _tcp.mx2.example.test. bench.test. \
+		    _tcp.mx.dane.test. _tcp.mx.danebad.test.; do
 			echo "$n IN TXT \"ENT filler\"" >> "$_d/test.zone"
 		done
 		(

@@ -14,6 +14,8 @@ Modes:
   seven         offer neither 8BITMIME nor SMTPUTF8 (a 7-bit server)
   nostarttls    like dsn, but never offers STARTTLS (a stripping attacker)
   size          offer SIZE 1000
+  oauth         offer AUTH XOAUTH2 and accept any AUTH (235)
+  oauthbearer   offer AUTH OAUTHBEARER XOAUTH2 and accept any AUTH
 Each session appends its commands and the message data (bytes exactly as
 received) to DIR/session-N.log and DIR/data-N.raw; DIR/count holds the
 number of messages accepted (a reply 250 to the end of data).
@@ -45,6 +47,10 @@ def ehlo_lines(mode):
         kws += ["SIZE 1000"]
     if mode == "seven":
         kws += ["PIPELINING"]
+    if mode == "oauth":
+        kws += ["AUTH XOAUTH2"]
+    if mode == "oauthbearer":
+        kws += ["AUTH OAUTHBEARER XOAUTH2"]
     return ["mx.script.test"] + kws
 
 
@@ -107,6 +113,8 @@ def serve(conn):
                     with open(os.path.join(args.out, "count"), "w") as c:
                         c.write("%d\n" % naccepted[0])
                 send("250 2.0.0 Ok: queued")
+            elif cmd.startswith(b"AUTH"):
+                send("235 2.7.0 Authentication successful")
             elif cmd == b"RSET" or cmd == b"NOOP":
                 send("250 2.0.0 OK")
             elif cmd == b"QUIT":

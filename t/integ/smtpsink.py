@@ -14,6 +14,7 @@ MAIL FROM from tempfail@... -> 421 (closes), from reject@... -> 553.
 --drop removes an EHLO keyword (8BITMIME, SMTPUTF8, SIZE, STARTTLS...),
 --pipelining adds PIPELINING. With --cert/--key STARTTLS is offered;
 --auth accepts AUTH PLAIN/LOGIN for alice/secret, only after STARTTLS.
+--implicit: TLS from the first byte (port 465 style) instead of STARTTLS.
 Stop with SIGTERM.
 """
 import argparse
@@ -36,6 +37,7 @@ ap.add_argument("--listen", action="append", required=True)
 ap.add_argument("--cert")
 ap.add_argument("--key")
 ap.add_argument("--auth", action="store_true")
+ap.add_argument("--implicit", action="store_true", help="TLS from the first byte")
 ap.add_argument("--drop", action="append", default=[])
 ap.add_argument("--pipelining", action="store_true")
 ap.add_argument("--size", type=int, default=33554432)
@@ -113,7 +115,11 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 kw = {"data_size_limit": args.size, "enable_SMTPUTF8": "SMTPUTF8" not in args.drop,
       "decode_data": False}
-if args.cert:
+if args.cert and args.implicit:
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(args.cert, args.key)
+    kw["ssl_context"] = tls
+elif args.cert:
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(args.cert, args.key)
     kw["tls_context"] = tls
