@@ -96,6 +96,12 @@ check "IDN domain: delivered by the A-label's MX" [ "$(nenv "$S/idn")" = 1 ]
 check "IDN domain: RCPT carries the A-label" sh -c "grep -q 'xn--bcher-kva.test' '$S/idn/envelopes.jsonl'"
 sink_stop idn
 
+printf 'Subject: servfail\n\nhello\n' | sm -odq -f "$F" user@x.broken.test
+flush
+check "a DNS server failure defers (4.4.3)" sh -c "grep 'to=<user@x.broken.test>' '$D/log' | grep -q 'dsn=4.4.3, status=deferred'"
+rm -rf "$D/spool/queue"/*
+check "sendmail -bv names the SMTP route" sh -c "'$BUILD/sendmail' -C '$C' -bv user@example.test | grep -q 'deliverable: remote, via smtp to example.test'"
+
 C0=$C
 C=$D/loop.conf
 sed 's/^myhostname = .*/myhostname = me.example.test/' "$C0" > "$C"
@@ -187,6 +193,18 @@ check "AUTH without TLS: deferred, says why" sh -c "'$BUILD/mailq' -C '$C' | gre
 sink_stop relay
 rm -rf "$D/spool/queue"/*
 sed -i '/^relayhost/d; /^smtp_sasl/d; /^smtp_tls_security_level/d' "$C"
+
+# STARTTLS injection: a line the server sends with its "220 Ready" must
+# not be read as the reply to the EHLO after the handshake
+printf 'smtp_tls_security_level = encrypt\n' >> "$C"
+SMTPSCRIPT_ARGS="--cert $D/tls/server-rsa-chain.crt --key $D/tls/server-rsa.key" \
+	script_start inject inject 127.0.0.11:$P "$S/inject"
+printf 'Subject: inject\n\nhello\n' | sm -odq -f "$F" user@example.test
+flush
+check "STARTTLS injection: dropped, and delivered over TLS" [ "$(cat "$S/inject/count" 2>/dev/null)" = 1 ]
+check "STARTTLS injection: EHLO again after the handshake" [ "$(grep -c '^EHLO' "$S/inject/session-1.log")" = 2 ]
+script_stop inject
+sed -i '/^smtp_tls_security_level/d' "$C"
 
 # encrypt against a server that offers no STARTTLS (stripped)
 printf 'smtp_tls_security_level = encrypt\n' >> "$C"

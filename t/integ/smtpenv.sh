@@ -3,7 +3,8 @@
 #   smtp_need_tools                    skip the test without python3-aiosmtpd
 #   sink_start NAME DIR ARGS...        t/integ/smtpsink.py (aiosmtpd) in the
 #                                      background; waits until it listens
-#   script_start NAME MODE ADDR:PORT [DIR]   t/integ/smtpscript.py
+#   script_start NAME MODE ADDR:PORT [DIR]   t/integ/smtpscript.py (extra
+#                                      arguments in $SMTPSCRIPT_ARGS)
 #   sink_stop NAME / script_stop NAME  stop it by its PID
 #   smtp_stop_all                      stop every one still running
 # Everything listens on loopback addresses only; $D is the test's scratch
@@ -41,7 +42,7 @@ script_start() {
 	mkdir -p "$dir"
 	rm -f "$D/$name.pid"
 	"$PY" "$SRCDIR/t/integ/smtpscript.py" --mode "$mode" --listen "$listen" --out "$dir" \
-		--pidfile "$D/$name.pid" > "$D/$name.out" 2>&1 &
+		--pidfile "$D/$name.pid" ${SMTPSCRIPT_ARGS:-} > "$D/$name.out" 2>&1 &
 	if ! wait_pidfile "$D/$name.pid"; then
 		echo "script $name did not start:"; cat "$D/$name.out"
 		return 1

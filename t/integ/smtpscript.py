@@ -14,6 +14,9 @@ Modes:
   seven         offer neither 8BITMIME nor SMTPUTF8 (a 7-bit server)
   nostarttls    like dsn, but never offers STARTTLS (a stripping attacker)
   size          offer SIZE 1000
+  inject        offer STARTTLS (needs --cert, --key); after "220 Ready" put an
+                extra "250 injected" line in the same write, then start TLS:
+                a client that reads it after the handshake is fooled
   oauth         offer AUTH XOAUTH2 and accept any AUTH (235)
   oauthbearer   offer AUTH OAUTHBEARER XOAUTH2 and accept any AUTH
 Each session appends its commands and the message data (bytes exactly as
@@ -32,6 +35,8 @@ ap.add_argument("--mode", required=True)
 ap.add_argument("--listen", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--pidfile")
+ap.add_argument("--cert")
+ap.add_argument("--key")
 args = ap.parse_args()
 os.makedirs(args.out, exist_ok=True)
 lock = threading.Lock()
@@ -47,6 +52,8 @@ def ehlo_lines(mode):
         kws += ["SIZE 1000"]
     if mode == "seven":
         kws += ["PIPELINING"]
+    if mode == "inject":
+        kws += ["PIPELINING", "8BITMIME", "STARTTLS"]
     if mode == "oauth":
         kws += ["AUTH XOAUTH2"]
     if mode == "oauthbearer":
@@ -113,6 +120,17 @@ def serve(conn):
                     with open(os.path.join(args.out, "count"), "w") as c:
                         c.write("%d\n" % naccepted[0])
                 send("250 2.0.0 Ok: queued")
+            elif cmd == b"STARTTLS" and args.mode == "inject":
+                import ssl
+                conn.sendall(b"220 2.0.0 Ready to start TLS\r\n250 injected\r\n")
+                ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                ctx.load_cert_chain(args.cert, args.key)
+                conn = ctx.wrap_socket(conn, server_side=True)
+                f = conn.makefile("rb")
+                log.write(b"-- TLS started\n")
+
+                def send(s, c=conn):
+                    c.sendall(s.encode() + b"\r\n")
             elif cmd.startswith(b"AUTH"):
                 send("235 2.7.0 Authentication successful")
             elif cmd == b"RSET" or cmd == b"NOOP":
