@@ -36,9 +36,21 @@ bodyenc_new(int flags, int (*emit)(void *, const char *, size_t), void *arg)
 	be->flags = flags;
 	be->emit = emit;
 	be->arg = arg;
+	be->line_max = BODYENC_LINE_MAX;
 	if (flags & BODYENC_7BIT)
 		bodyenc_mime_init(be);
 	return be;
+}
+
+/*
+ * bodyenc_set_line_max - fold lines after n bytes (smtp_line_length_limit);
+ * 0 or more than 998 (RFC 5321 4.5.3.1.6) mean 998, and fewer than 2
+ * means 2, so that a folded line always carries a byte
+ */
+void
+bodyenc_set_line_max(struct bodyenc *be, size_t n)
+{
+	be->line_max = n == 0 || n > BODYENC_LINE_MAX ? BODYENC_LINE_MAX : n < 2 ? 2 : n;
 }
 
 /* bodyenc_free - release the encoder (NULL is fine) */
@@ -125,11 +137,11 @@ bodyenc_wire_write(struct bodyenc *be, const char *p, size_t n)
 			put(be, ".", 1);
 			be->col = 1;
 		}
-		if (be->col >= BODYENC_LINE_MAX) {
+		if (be->col >= be->line_max) {
 			put(be, "\r\n ", 3);
 			be->col = 1;
 		}
-		k = BODYENC_LINE_MAX - be->col;
+		k = be->line_max - be->col;
 		if (k > n)
 			k = n;
 		put(be, p, k);

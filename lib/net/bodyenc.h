@@ -36,6 +36,7 @@
 struct bodyenc;
 
 struct bodyenc *bodyenc_new(int flags, int (*emit)(void *, const char *, size_t), void *arg);
+void	 bodyenc_set_line_max(struct bodyenc *, size_t);	/* default 998 */
 int	 bodyenc_push(struct bodyenc *, const char *, size_t);	/* 0 or -1 */
 int	 bodyenc_end(struct bodyenc *);				/* 0 or -1 */
 int	 bodyenc_failed(const struct bodyenc *);	/* 1: could not convert to 7 bit */

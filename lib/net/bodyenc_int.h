@@ -50,6 +50,7 @@ struct bodyenc {
 	char		 out[OUT_BUF];	/* bytes not yet given to emit() */
 	size_t		 outlen;
 	size_t		 col;		/* bytes on the current wire line */
+	size_t		 line_max;	/* fold after this many (bodyenc_set_line_max) */
 	int		 cr;		/* the last byte pushed was a CR */
 
 	/* BODYENC_7BIT: the MIME walker */

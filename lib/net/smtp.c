@@ -885,6 +885,7 @@ send_body(struct sess *s, struct xjob *job, int to7bit, struct str *why)
 	int rc = 0;
 
 	netio_set_timeout(s->io, 1000 * conf_time("smtp_data_xfer_timeout"));
+	bodyenc_set_line_max(be, (size_t)conf_int("smtp_line_length_limit"));
 	while (rc == 0) {
 		n = pread(job->msgfd, buf, sizeof(buf), off);
 		if (n < 0 && errno == EINTR)

@@ -235,6 +235,19 @@ check "PIPELINING: MAIL, RCPT and DATA in one write" true
 check "DSN passed on: no success notice of ours" [ ! -s "$MB" ]
 script_stop dsn
 
+# long lines are folded at smtp_line_length_limit
+printf 'smtp_line_length_limit = 100\n' >> "$C"
+script_start fold dsn 127.0.0.11:$P "$S/fold"
+head -c 250 /dev/zero | tr '\0' 'z' | { printf 'Subject: fold\n\n'; cat; echo; } | sm -odq -f "$F" user@example.test
+flush
+check "a 250-byte line: folded into lines of at most 100 bytes" "$PY" -c "
+import sys
+d=open(sys.argv[1],'rb').read().split(b'\r\n')
+z=[l for l in d if b'zzz' in l]
+sys.exit(0 if len(z) == 3 and all(len(l) <= 100 for l in z) and z[1].startswith(b' ') and sum(l.count(b'z') for l in z) == 250 else 1)" "$S/fold/data-1.raw"
+script_stop fold
+sed -i '/^smtp_line_length_limit/d' "$C"
+
 sink_start mx "$S/relayed" --listen 127.0.0.11:$P
 printf 'Subject: relayed\n\nhello\n' | sm -odq -f "$F" -N success user@example.test
 flush
