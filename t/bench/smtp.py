@@ -477,7 +477,7 @@ def big(sink, rss4k):
     print(f"one {mb:.0f} MB message to the sink (relayhost):")
     print(f"  posthorn {r['s']:7.2f} s  {mb / r['s']:6.1f} MB/s  CPU {r['cpu']:.2f} s;"
           f" peak RSS: SMTP worker {r['rss'] / 1024:.2f} MB"
-          f" (4 KB messages: {rss4k / 1024:.2f} MB), queue worker {r['rss_qw'] / 1024:.2f} MB,"
+          f" (4 KB messages: {rss4k / 1024:.2f} MB),"
           f" ru_maxrss of runq and all its children {r['rss_runq'] / 1024:.2f} MB")
 
 
@@ -573,6 +573,8 @@ def main():
             with open(PF_MAIN, "wb") as f:
                 f.write(saved)
         shutil.rmtree(tmp, ignore_errors=True)
+        if PEAK:
+            shutil.rmtree(os.path.dirname(PEAK), ignore_errors=True)
 
 
 if __name__ == "__main__":
