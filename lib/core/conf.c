@@ -69,6 +69,7 @@ static struct conf_ent table[] = {
 	{ "smtp_data_init_timeout", T_TIME, "120s", NULL },
 	{ "smtp_data_xfer_timeout", T_TIME, "180s", NULL },
 	{ "smtp_destination_concurrency_limit", T_INT, "4", NULL },
+	{ "smtp_destination_recipient_limit", T_INT, "50", NULL },
 	{ "smtp_helo_name", T_STR, "$myhostname", NULL },
 	{ "smtp_helo_timeout", T_TIME, "300s", NULL },
 	{ "smtp_line_length_limit", T_INT, "998", NULL },

@@ -100,9 +100,16 @@ find(const char *key, char *k)
 	return NULL;
 }
 
+/* limit_of - how many jobs a destination may have in flight */
+static int
+limit_of(const struct slot *s, long limit)
+{
+	return s->alive ? (limit > 0 ? (int)limit : 1) : 1;
+}
+
 /* dest_acquire - may a job for key start now? See dest.h */
 enum dest_state
-dest_acquire(const char *key, long limit, char *reason, size_t len)
+dest_acquire(const char *key, long limit, int force, char *reason, size_t len)
 {
 	char k[DEST_KEY_MAX];
 	enum dest_state st = DEST_OK;
@@ -116,7 +123,7 @@ dest_acquire(const char *key, long limit, char *reason, size_t len)
 		if (s->dead) {
 			util_strlcpy(reason, s->reason, len);
 			st = DEST_DEAD;
-		} else if (s->active >= (s->alive ? (limit > 0 ? limit : 1) : 1))
+		} else if (s->active >= limit_of(s, limit) && !force)
 			st = DEST_BUSY;
 		else
 			s->active++;
@@ -125,9 +132,25 @@ dest_acquire(const char *key, long limit, char *reason, size_t len)
 	return st;
 }
 
-/* dest_release - a job for key ended; dead: none of its hosts could be reached */
+/* dest_busy - would dest_acquire say DEST_BUSY now? */
+int
+dest_busy(const char *key, long limit)
+{
+	char k[DEST_KEY_MAX];
+	struct slot *s;
+	int busy = 0;
+
+	if (tab == NULL || lock() != 0)
+		return 0;
+	if ((s = find(key, k)) != NULL && s->key[0] != '\0')
+		busy = !s->dead && s->active >= limit_of(s, limit);
+	pthread_mutex_unlock(&tab->lock);
+	return busy;
+}
+
+/* dest_release - a job for key ended, and what it learned */
 void
-dest_release(const char *key, int dead, const char *reason)
+dest_release(const char *key, enum dest_outcome o, const char *reason)
 {
 	char k[DEST_KEY_MAX];
 	struct slot *s;
@@ -137,10 +160,10 @@ dest_release(const char *key, int dead, const char *reason)
 	if ((s = find(key, k)) != NULL && s->key[0] != '\0') {
 		if (s->active > 0)
 			s->active--;
-		if (dead) {
+		if (o == DEST_UNREACHABLE) {
 			s->dead = 1;
 			util_strlcpy(s->reason, reason ? reason : "", sizeof(s->reason));
-		} else
+		} else if (o == DEST_ALIVE)
 			s->alive = 1;
 	}
 	pthread_mutex_unlock(&tab->lock);

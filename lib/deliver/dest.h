@@ -42,9 +42,18 @@ enum dest_state {
 	DEST_BUSY
 };
 
+/* what a job learned of its destination, for dest_release */
+enum dest_outcome {
+	DEST_UNKNOWN,	/* nothing (the worker was killed, a DNS failure) */
+	DEST_ALIVE,	/* a host took a session as far as MAIL FROM */
+	DEST_UNREACHABLE /* no host could be reached */
+};
+
 int	 dest_table_create(void);	/* 0 or -1 (then nothing is limited) */
 void	 dest_table_destroy(void);
-enum dest_state dest_acquire(const char *key, long limit, char *reason, size_t);
-void	 dest_release(const char *key, int dead, const char *reason);
+/* force: never DEST_BUSY (for entries a pass creates and cannot postpone) */
+enum dest_state dest_acquire(const char *key, long limit, int force, char *reason, size_t);
+void	 dest_release(const char *key, enum dest_outcome, const char *reason);
+int	 dest_busy(const char *key, long limit);
 
 #endif

@@ -400,6 +400,81 @@ busy(const char *id, time_t now)
 	str_free(&path);
 }
 
+/* nexthop_of - where a remote address goes: relayhost, else its domain */
+static const char *
+nexthop_of(const char *addr)
+{
+	const char *dom = conf_str("relayhost");
+
+	if (*dom == '\0' && (dom = addr_domain(addr)) == NULL)
+		dom = "";
+	return dom;
+}
+
+/* the state of one next hop in this attempt (acquire_all) */
+struct hop {
+	const char	*key;
+	enum dest_state	 st;
+	char		 why[DEST_REASON_MAX];
+};
+
+/*
+ * acquire_all - before anything of the entry is delivered, a slot for
+ * each next hop of its remote recipients (dest.h). When one is busy the
+ * others are given back and the entry is postponed untouched (returns
+ * -1, the busy next hop in p->postponed), so that nothing of it is
+ * delivered twice when the pass hands it out again.
+ */
+static int
+acquire_all(struct runq_pass *p, struct envelope *env, struct local_ctx *ctx,
+    struct hop **hops, size_t *nhops)
+{
+	long limit = conf_int("smtp_destination_concurrency_limit");
+	size_t i, j;
+
+	*hops = NULL;
+	*nhops = 0;
+	for (i = 0; i < env->nrcpt; i++) {
+		const char *key;
+
+		if (env->rcpt[i].state != RCPT_PENDING || local_is_local(ctx, env->rcpt[i].addr))
+			continue;
+		key = nexthop_of(env->rcpt[i].addr);
+		for (j = 0; j < *nhops; j++)
+			if (strcasecmp((*hops)[j].key, key) == 0)
+				break;
+		if (j < *nhops)
+			continue;
+		*hops = xreallocarray(*hops, *nhops + 1, sizeof(**hops));
+		(*hops)[j].key = key;
+		(*hops)[j].why[0] = '\0';
+		(*hops)[j].st = dest_acquire(key, limit, p->no_postpone, (*hops)[j].why,
+		    sizeof((*hops)[j].why));
+		(*nhops)++;
+		if ((*hops)[j].st == DEST_BUSY) {
+			util_strlcpy(p->postponed, key, sizeof(p->postponed));
+			for (j = 0; j + 1 < *nhops; j++)
+				if ((*hops)[j].st == DEST_OK)
+					dest_release((*hops)[j].key, DEST_UNKNOWN, NULL);
+			free(*hops);
+			*hops = NULL;
+			*nhops = 0;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* released - tell the dispatcher that a job for key ended */
+static void
+released(struct runq_pass *p, const char *key)
+{
+	if (p->nreleased < RUNQ_RELEASED_MAX)
+		util_strlcpy(p->released[p->nreleased++], key, DEST_KEY_MAX);
+	else
+		p->released_more = 1;
+}
+
 /*
  * route_remote - a recipient that is not local joins the job of its next
  * hop: relayhost when it is set, else its domain; so one transaction
@@ -410,11 +485,9 @@ route_remote(struct xjob **jobs, size_t *njobs, const struct envelope *env,
     size_t idx)
 {
 	const struct rcpt *r = &env->rcpt[idx];
-	const char *dom = conf_str("relayhost");
+	const char *dom = nexthop_of(r->addr);
 	size_t i;
 
-	if (*dom == '\0' && (dom = addr_domain(r->addr)) == NULL)
-		dom = "";
 	for (i = 0; i < *njobs; i++)
 		if (strcasecmp((*jobs)[i].nexthop, dom) == 0)
 			break;
@@ -440,42 +513,31 @@ route_remote(struct xjob **jobs, size_t *njobs, const struct envelope *env,
  * next hop took with its DSN request passed on needs no success notice
  * from us (reported); one relayed to a host without DSN gets a notice
  * whose action is "relayed" (bounce.c reads the reason's "relayed" mark).
- *
- * The pass's destination table (dest.h) comes first: a destination found
- * dead in this pass defers at once; one that is busy postpones the job
- * (returns 1, nothing recorded) and the pass hands the entry out again.
+ * The next hop's slot was taken by acquire_all: a destination found dead
+ * in this pass defers at once.
  */
-static int
+static void
 attempt_remote(struct runq_pass *p, struct envelope *env, struct xjob *job,
-    int msgfd, double t_attempt)
+    int msgfd, double t_attempt, const struct hop *hop)
 {
 	const struct transport *t = transport_remote;
 	double t_job = now_f();
-	char why[DEST_REASON_MAX];
 	uid_t uid;
 	gid_t gid;
 	size_t i;
 
-	switch (dest_acquire(job->nexthop, conf_int("smtp_destination_concurrency_limit"),
-	    why, sizeof(why))) {
-	case DEST_BUSY:
-		if (p->postponed[0] == '\0')
-			util_strlcpy(p->postponed, job->nexthop, sizeof(p->postponed));
-		return 1;
-	case DEST_DEAD:
+	if (hop == NULL || hop->st == DEST_DEAD) {
 		for (i = 0; i < job->nrcpt; i++)
 			dresult_set(&job->rcpt[i].res, DS_DEFER, "4.4.1",
-			    "delivery temporarily suspended: %s", why);
-		break;
-	case DEST_OK:
+			    "delivery temporarily suspended: %s", hop ? hop->why : "no slot");
+	} else {
 		spool_get_owner(&uid, &gid);
 		job->msgfd = msgfd;
-		(void)transport_run(t, job, uid, gid, conf_time("command_time_limit") + 3600);
-		dest_release(job->nexthop, job->dest_dead,
+		(void)transport_run(t, job, uid, gid, TRANSPORT_JOB_LIMIT);
+		dest_release(job->nexthop, job->dest_dead ? DEST_UNREACHABLE :
+		    job->dest_alive ? DEST_ALIVE : DEST_UNKNOWN,
 		    job->nrcpt ? str_c(&job->rcpt[0].res.text) : "");
-		p->released = 1;
-		util_strlcpy(p->released_key, job->nexthop, sizeof(p->released_key));
-		break;
+		released(p, job->nexthop);
 	}
 	log_set_service(t->name);
 	for (i = 0; i < job->nrcpt; i++) {
@@ -501,7 +563,6 @@ attempt_remote(struct runq_pass *p, struct envelope *env, struct xjob *job,
 		log_result(env, r, x->relay, t_attempt, t_job, res->status == DS_OK ?
 		    "sent" : res->status == DS_BOUNCE ? "bounced" : "deferred");
 	}
-	return 0;
 }
 
 /* runq_deliver_one - one queue entry: see the top of this file */
@@ -515,7 +576,9 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	size_t i;
 	enum runq_outcome result = RUNQ_DONE;
 	int fd = -1, msgfd = -1, rc, changed = 0, pending;
-	int notices_failed = 0, forwarded, only_forwarded, postponed = 0;
+	int notices_failed = 0, forwarded, only_forwarded;
+	struct hop *hops = NULL;
+	size_t nhops = 0;
 	struct xjob *jobs = NULL;
 	size_t j, njobs = 0;
 	double t_attempt = now_f(), t_rcpt;
@@ -566,11 +629,15 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		result = RUNQ_MALFORMED;
 		goto out;
 	}
+	runq_ctx_init(p, &ctx, &env, msgfd);
+	if (acquire_all(p, &env, &ctx, &hops, &nhops) < 0) {
+		/* postponed: untouched, still due; the pass hands it out again */
+		local_ctx_free(&ctx);
+		goto skip;
+	}
 	if (env.attempts > 0)	/* a retry: Postfix logs this at each one */
 		log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
 		    env.id, env.sender, env.size, env.nrcpt);
-
-	runq_ctx_init(p, &ctx, &env, msgfd);
 	delivered_to(p, msgfd, &ctx);
 	str_init(&res.text);
 	for (i = 0; i < env.nrcpt; i++) {
@@ -633,19 +700,29 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 
 	/* the other recipients: one job per next hop, each in a worker */
 	for (i = 0; i < njobs; i++) {
-		postponed |= attempt_remote(p, &env, &jobs[i], msgfd, t_attempt);
+		struct hop *hop = NULL;
+
+		for (j = 0; j < nhops; j++)
+			if (strcasecmp(hops[j].key, jobs[i].nexthop) == 0)
+				hop = &hops[j];
+		attempt_remote(p, &env, &jobs[i], msgfd, t_attempt, hop);
+		if (hop != NULL)
+			hop->st = DEST_DEAD;	/* released: not again below */
 		transport_job_free(&jobs[i]);
 	}
 	free(jobs);
+	/* slots taken for next hops that ended up with no job (none, normally) */
+	for (j = 0; j < nhops; j++)
+		if (hops[j].st == DEST_OK)
+			dest_release(hops[j].key, DEST_UNKNOWN, NULL);
+	free(hops);
+	hops = NULL;
 	log_set_service("qmgr");
 
-	/* a postponed entry stays due: it is no attempt, and it does not expire */
-	if (!postponed) {
-		env.attempts++;
-		env.last_attempt = now;
-	}
+	env.attempts++;
+	env.last_attempt = now;
 	pending = env_pending(&env);
-	if (!postponed && pending > 0 && now - env.arrival >= p->set.lifetime) {
+	if (pending > 0 && now - env.arrival >= p->set.lifetime) {
 		for (i = 0; i < env.nrcpt; i++) {
 			struct rcpt *r = &env.rcpt[i];
 			struct str why = STR_INIT;
@@ -662,7 +739,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		log_info("%s: from=<%s>, status=expired, returned to sender", env.id, env.sender);
 		pending = 0;
 	}
-	if (pending > 0 && !postponed)
+	if (pending > 0)
 		env.next_attempt = now + backoff(p, env.attempts);
 
 	/* Record the results before any notice goes out. A message that is
@@ -678,7 +755,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	if (notify(p, &env, msgfd, BOUNCE_FAILED, &changed) < 0 ||
 	    notify(p, &env, msgfd, BOUNCE_DELIVERED, &changed) < 0)
 		notices_failed = 1;
-	if (pending > 0 && !postponed && p->set.warn_after > 0 && !env.warned &&
+	if (pending > 0 && p->set.warn_after > 0 && !env.warned &&
 	    now - env.arrival >= p->set.warn_after)
 		(void)notify(p, &env, msgfd, BOUNCE_DELAYED, &changed);
 	log_set_service("qmgr");

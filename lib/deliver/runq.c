@@ -327,50 +327,74 @@ selected(const struct runq_opts *o, const char *id)
 }
 
 /*
- * What a worker tells the dispatcher after each entry (one packet on the
- * back pipe, smaller than PIPE_BUF so that writes never interleave):
- * 'D' the entry is done; 'P' it was postponed because its next hop key
- * was busy; and in both cases, when a remote job ended, the next hop it
- * ended for (freed), so that entries waiting for it go out again.
+ * What a worker tells the dispatcher (one packet on the back pipe,
+ * smaller than PIPE_BUF so that writes never interleave), each with the
+ * worker's pid: 'T' it took an entry; 'F' a job for the next hop key
+ * ended ('*': several did), so entries waiting for it may go out again;
+ * 'D' the entry is done; 'P' it was postponed untouched because its next
+ * hop key was busy.
  */
 struct backmsg {
-	char	 type;				/* 'D' or 'P' */
+	char	 type;
+	pid_t	 pid;
 	char	 id[SPOOL_ID_LEN + 1];
-	char	 key[DEST_KEY_MAX];		/* 'P': the busy next hop */
-	char	 freed[DEST_KEY_MAX];		/* a next hop with a job ended, or "" */
+	char	 key[DEST_KEY_MAX];
 };
+
+/* report - one packet to the dispatcher */
+static void
+report(int back, char type, const char *id, const char *key)
+{
+	struct backmsg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.pid = getpid();
+	if (id)
+		memcpy(m.id, id, SPOOL_ID_LEN);
+	if (key)
+		util_strlcpy(m.key, key, sizeof(m.key));
+	(void)util_write_all(back, &m, sizeof(m));
+}
 
 /*
  * worker - deliver the queue IDs that come through the work pipe, one at
- * a time, until it is empty and closed; then what they created.
+ * a time, until it is empty and closed; then what they created (which is
+ * never postponed: p->no_postpone).
  */
 static void
 worker(struct runq_pass *p, int work, int back, const struct runq_opts *o, time_t now)
 {
 	char id[SPOOL_ID_LEN + 2];
-	struct backmsg m;
+	pid_t parent = getppid();
 	ssize_t n;
+	size_t i;
 
 	for (;;) {
+		/* a switch of identity (reading a .forward) clears it: again */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		n = read(work, id, sizeof(id));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != (ssize_t)sizeof(id))
 			break;		/* end of the work, or a broken pipe */
 		id[SPOOL_ID_LEN] = '\0';
+		report(back, 'T', id, NULL);
 		p->postponed[0] = '\0';
-		p->released = 0;
+		p->nreleased = 0;
+		p->released_more = 0;
 		if (spool_id_valid(id))
 			(void)runq_deliver_one(p, id, o, now);
-		memset(&m, 0, sizeof(m));
-		m.type = p->postponed[0] ? 'P' : 'D';
-		memcpy(m.id, id, SPOOL_ID_LEN);
-		util_strlcpy(m.key, p->postponed, sizeof(m.key));
-		if (p->released)
-			util_strlcpy(m.freed, p->released_key, sizeof(m.freed));
-		(void)util_write_all(back, &m, sizeof(m));
+		for (i = 0; i < p->nreleased; i++)
+			report(back, 'F', NULL, p->released[i]);
+		if (p->released_more)
+			report(back, 'F', NULL, "*");
+		report(back, p->postponed[0] ? 'P' : 'D', id, p->postponed);
 	}
 	close(back);
+	p->no_postpone = 1;
 	deliver_created(p, o, now);
 	transport_finish();
 }
@@ -382,23 +406,58 @@ struct waiting {
 };
 
 struct dispatch {
+	/* the workers */
+	struct runq_pass *p;
+	const struct runq_opts *o;
+	time_t		  now;
+	int		  work[2], back[2];
+	pid_t		 *pid;		/* 0: a free place */
+	char		 *holds;	/* that worker took an entry, no report yet */
+	size_t		  nworkers;
+	/* the entries */
 	char		**ids;		/* the pass's entries, in order */
 	size_t		  n, next;
 	struct waiting	 *wait;		/* postponed */
 	size_t		  nwait;
 	char		**ready;	/* postponed ones whose next hop freed up */
 	size_t		  nready;
-	size_t		  inflight;
+	size_t		  inflight;	/* handed out, no D or P report yet */
 	int		  rounds;	/* times everything waiting was retried */
 };
 
+/* spawn - a queue worker in place w; 0 or -1 */
+static int
+spawn(struct dispatch *d, size_t w)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* a runq that is killed takes its workers with it */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(0);
+		close(d->work[1]);
+		close(d->back[0]);
+		worker(d->p, d->work[0], d->back[1], d->o, d->now);
+		_exit(0);
+	}
+	if (pid < 0) {
+		log_warning("cannot fork a queue worker: %s", strerror(errno));
+		d->pid[w] = 0;
+		return -1;
+	}
+	d->pid[w] = pid;
+	d->holds[w] = 0;
+	return 0;
+}
+
 /* next_id - the next entry to hand out, or NULL */
 static const char *
-next_id(struct dispatch *d, const struct runq_opts *o)
+next_id(struct dispatch *d)
 {
 	if (d->nready > 0)
 		return d->ready[d->nready - 1];
-	while (d->next < d->n && !selected(o, d->ids[d->next]))
+	while (d->next < d->n && !selected(d->o, d->ids[d->next]))
 		d->next++;
 	return d->next < d->n ? d->ids[d->next] : NULL;
 }
@@ -414,14 +473,15 @@ taken(struct dispatch *d)
 	d->inflight++;
 }
 
-/* wake - entries waiting for key (or all, with NULL) are ready again */
+/* wake - entries waiting for key (or all, with NULL or "*") are ready again */
 static void
 wake(struct dispatch *d, const char *key)
 {
 	size_t i, kept = 0;
 
 	for (i = 0; i < d->nwait; i++) {
-		if (key == NULL || strcasecmp(d->wait[i].key, key) == 0) {
+		if (key == NULL || strcmp(key, "*") == 0 ||
+		    strcasecmp(d->wait[i].key, key) == 0) {
 			d->ready = xreallocarray(d->ready, d->nready + 1, sizeof(*d->ready));
 			d->ready[d->nready++] = xstrdup(d->wait[i].id);
 		} else
@@ -430,25 +490,91 @@ wake(struct dispatch *d, const char *key)
 	d->nwait = kept;
 }
 
+/* slot_of - the place of a worker */
+static ssize_t
+slot_of(struct dispatch *d, pid_t pid)
+{
+	size_t w;
+
+	for (w = 0; w < d->nworkers; w++)
+		if (d->pid[w] == pid)
+			return (ssize_t)w;
+	return -1;
+}
+
 /* take_back - one worker's report */
 static void
 take_back(struct dispatch *d, const struct backmsg *m)
 {
 	struct backmsg c = *m;
+	ssize_t w = slot_of(d, c.pid);
 
 	c.id[SPOOL_ID_LEN] = '\0';
 	c.key[sizeof(c.key) - 1] = '\0';
-	c.freed[sizeof(c.freed) - 1] = '\0';
-	if (d->inflight > 0)
-		d->inflight--;
-	if (c.type == 'P' && spool_id_valid(c.id)) {
+	switch (c.type) {
+	case 'T':
+		if (w >= 0)
+			d->holds[w] = 1;
+		break;
+	case 'F':
+		wake(d, c.key);
+		break;
+	case 'P':
+	case 'D':
+		if (w >= 0)
+			d->holds[w] = 0;
+		if (d->inflight > 0)
+			d->inflight--;
+		if (c.type == 'D' || !spool_id_valid(c.id))
+			break;
+		/* its next hop may have freed up before this report came */
+		if (!dest_busy(c.key, conf_int("smtp_destination_concurrency_limit"))) {
+			d->ready = xreallocarray(d->ready, d->nready + 1, sizeof(*d->ready));
+			d->ready[d->nready++] = xstrdup(c.id);
+			break;
+		}
 		d->wait = xreallocarray(d->wait, d->nwait + 1, sizeof(*d->wait));
 		memcpy(d->wait[d->nwait].id, c.id, sizeof(c.id));
 		util_strlcpy(d->wait[d->nwait].key, c.key, sizeof(d->wait[d->nwait].key));
 		d->nwait++;
+		break;
 	}
-	if (c.freed[0])
-		wake(d, c.freed);
+}
+
+/*
+ * reap - workers that died (a crash, the OOM killer) before they said
+ * they were done: the entry one held stays in the queue for the next run;
+ * a new worker takes the place while there is work
+ */
+static void
+reap(struct dispatch *d, int more)
+{
+	size_t w;
+	int status;
+
+	for (w = 0; w < d->nworkers; w++) {
+		if (d->pid[w] <= 0 || waitpid(d->pid[w], &status, WNOHANG) != d->pid[w])
+			continue;
+		log_warning("queue worker %ld ended unexpectedly (%s %d)", (long)d->pid[w],
+		    WIFSIGNALED(status) ? "signal" : "exit",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		if (d->holds[w] && d->inflight > 0)
+			d->inflight--;
+		d->pid[w] = 0;
+		if (more)
+			(void)spawn(d, w);
+	}
+}
+
+/* alive - how many workers are running */
+static size_t
+alive(const struct dispatch *d)
+{
+	size_t w, k = 0;
+
+	for (w = 0; w < d->nworkers; w++)
+		k += d->pid[w] > 0;
+	return k;
 }
 
 /*
@@ -456,52 +582,61 @@ take_back(struct dispatch *d, const struct backmsg *m)
  * packet) and take their reports (back pipe) until everything is done.
  * Postponed entries go out again when a job for their next hop ends;
  * when nothing is in flight any more, whatever still waits is retried, a
- * few rounds at most, and then left for the next run.
+ * few rounds at most, and then left for the next run. Every second the
+ * workers are checked: one that died is replaced, and what it held no
+ * longer counts as in flight.
  */
 static void
-dispatch(struct dispatch *d, const struct runq_opts *o, int work, int back)
+dispatch(struct dispatch *d)
 {
 	char line[SPOOL_ID_LEN + 2];
 	struct backmsg m;
 	struct pollfd pfd[2];
 	const char *id;
 	ssize_t n;
+	int r;
 
 	for (;;) {
-		id = next_id(d, o);
+		id = next_id(d);
 		if (id == NULL && d->inflight == 0) {
 			if (d->nwait == 0 || ++d->rounds > 3)
 				break;
 			wake(d, NULL);
 			continue;
 		}
-		pfd[0].fd = id ? work : -1;
+		if (alive(d) == 0) {
+			log_warning("no queue worker left: the rest waits for the next run");
+			break;
+		}
+		pfd[0].fd = id ? d->work[1] : -1;
 		pfd[0].events = POLLOUT;
-		pfd[1].fd = back;
+		pfd[1].fd = d->back[0];
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) < 0) {
+		if ((r = poll(pfd, 2, 1000)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (pfd[1].revents & (POLLIN | POLLHUP)) {
-			n = read(back, &m, sizeof(m));
+		if (r == 0) {
+			reap(d, id != NULL || d->inflight > 0);
+			continue;
+		}
+		if (pfd[1].revents & POLLIN) {
+			n = read(d->back[0], &m, sizeof(m));
 			if (n == (ssize_t)sizeof(m))
 				take_back(d, &m);
-			else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-				break;	/* every worker is gone */
 			continue;
 		}
 		if (id && (pfd[0].revents & POLLOUT)) {
 			memcpy(line, id, SPOOL_ID_LEN);
 			line[SPOOL_ID_LEN] = '\n';
 			line[SPOOL_ID_LEN + 1] = '\0';
-			if (write(work, line, sizeof(line)) == (ssize_t)sizeof(line))
+			if (write(d->work[1], line, sizeof(line)) == (ssize_t)sizeof(line))
 				taken(d);
 			else if (errno != EAGAIN && errno != EINTR)
 				break;
-		} else if (pfd[0].revents & (POLLERR | POLLHUP))
-			break;
+		}
+		reap(d, 1);
 	}
 	if (d->nwait > 0)
 		log_info("%zu entries wait for busy destinations: left for the next run",
@@ -526,9 +661,9 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	size_t n, i, todo = 0;
 	time_t now = time(NULL);
 	enum runq_outcome one;
-	int rc = 0, workers, w, status, work[2], back[2];
+	int rc = 0, status, work[2];
 	struct dispatch d;
-	pid_t *pids = NULL;
+	size_t w;
 	long max_workers = conf_int("default_process_limit");
 	struct runq_pass pass, *p = &pass;
 
@@ -564,9 +699,13 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 		transport_finish();
 		goto out;
 	}
-	workers = todo < (size_t)max_workers ? (int)todo : (int)max_workers;
-	pids = xreallocarray(NULL, (size_t)workers, sizeof(*pids));
-	if (pipe2(back, O_DIRECT | O_CLOEXEC) < 0) {
+	memset(&d, 0, sizeof(d));
+	d.p = p;
+	d.o = o;
+	d.now = now;
+	d.work[0] = work[0];
+	d.work[1] = work[1];
+	if (pipe2(d.back, O_DIRECT | O_CLOEXEC) < 0) {
 		close(work[0]);
 		close(work[1]);
 		str_printf(err, "cannot make a pipe: %s", strerror(errno));
@@ -574,56 +713,44 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 		rc = -1;
 		goto out;
 	}
+	d.nworkers = todo < (size_t)max_workers ? todo : (size_t)max_workers;
+	d.pid = xcalloc(d.nworkers, sizeof(*d.pid));
+	d.holds = xcalloc(d.nworkers, 1);
+	d.ids = ids;
+	d.n = n;
 	(void)dest_table_create();
-	for (w = 0; w < workers; w++) {
-		if ((pids[w] = fork()) == 0) {
-			/* a runq that is killed takes its workers with it */
-			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() == 1)
-				_exit(0);
-			close(work[1]);
-			close(back[0]);
-			worker(p, work[0], back[1], o, now);
-			_exit(0);
-		}
-		if (pids[w] < 0) {
-			log_warning("cannot fork a queue worker: %s", strerror(errno));
+	for (w = 0; w < d.nworkers; w++)
+		if (spawn(&d, w) < 0)
 			break;
-		}
-	}
-	workers = w;
-	close(work[0]);
-	close(back[1]);
-	if (workers == 0) {
-		close(work[1]);
-		close(back[0]);
+	/* the workers' pipe ends stay open here, for workers that replace
+	   one that died; SIGPIPE cannot happen, but is ignored all the same */
+	signal(SIGPIPE, SIG_IGN);
+	(void)fcntl(work[1], F_SETFL, O_NONBLOCK);
+	if (w > 0)
+		dispatch(&d);
+	else {
 		str_printf(err, "cannot start a queue worker");
 		*out = RUNQ_FAIL_SPOOL;
 		rc = -1;
-		goto out;
 	}
-	/* workers that die leave the pipe without readers: stop handing out */
-	signal(SIGPIPE, SIG_IGN);
-	(void)fcntl(work[1], F_SETFL, O_NONBLOCK);
-	memset(&d, 0, sizeof(d));
-	d.ids = ids;
-	d.n = n;
-	dispatch(&d, o, work[1], back[0]);
 	close(work[1]);
-	/* the workers' reports about what they created: drain to the end */
-	while (read(back[0], &line, sizeof(line)) > 0)
+	close(work[0]);
+	close(d.back[1]);
+	/* reports from what the workers created: drain to the end */
+	while (read(d.back[0], &line, sizeof(line)) > 0)
 		;
-	close(back[0]);
-	for (w = 0; w < workers; w++)
-		while (waitpid(pids[w], &status, 0) < 0 && errno == EINTR)
+	close(d.back[0]);
+	for (w = 0; w < d.nworkers; w++)
+		while (d.pid[w] > 0 && waitpid(d.pid[w], &status, 0) < 0 && errno == EINTR)
 			;
 	while (d.nready > 0)
 		free(d.ready[--d.nready]);
 	free(d.ready);
 	free(d.wait);
+	free(d.pid);
+	free(d.holds);
 	dest_table_destroy();
 out:
-	free(pids);
 	spool_list_free(ids, n);
 	pass_free(p);
 	return rc;

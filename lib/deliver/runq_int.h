@@ -21,6 +21,8 @@
 #include "runq.h"
 #include "spool.h"
 
+#define RUNQ_RELEASED_MAX	8	/* next hops reported after one entry */
+
 /* what a pass reads from the configuration once */
 struct runq_settings {
 	char		**mydest;
@@ -42,8 +44,10 @@ struct runq_pass {
 	size_t		 ncreated;
 	/* set by runq_deliver_one for the pass's dispatcher (dest.h) */
 	char		 postponed[DEST_KEY_MAX];	/* a busy next hop */
-	int		 released;	/* a remote job ended ... */
-	char		 released_key[DEST_KEY_MAX];	/* ... for this next hop */
+	char		 released[RUNQ_RELEASED_MAX][DEST_KEY_MAX];
+	size_t		 nreleased;	/* next hops whose jobs ended */
+	int		 released_more;	/* ... and more than fit */
+	int		 no_postpone;	/* entries the pass created: never */
 };
 
 enum runq_outcome runq_deliver_one(struct runq_pass *, const char *,

@@ -27,15 +27,17 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "privs.h"
 #include "transport.h"
@@ -264,7 +266,7 @@ close_others(int sock)
 
 /* worker - the child: switch identity, then serve jobs until EOF */
 static void __attribute__((noreturn))
-worker(const struct transport *t, int sock, uid_t uid, gid_t gid)
+worker(const struct transport *t, int sock, uid_t uid, gid_t gid, pid_t parent)
 {
 	struct str buf = STR_INIT, line = STR_INIT;
 	char clean[RESULT_TEXT_MAX + 1];
@@ -276,11 +278,31 @@ worker(const struct transport *t, int sock, uid_t uid, gid_t gid)
 	close_others(sock);
 	if (t->init != NULL && t->init() < 0)
 		ok = 0;
-	if (geteuid() == 0 && uid != 0 && uid != (uid_t)-1 && privs_become(uid, gid) < 0) {
+	if (geteuid() == 0 && (uid == 0 || uid == (uid_t)-1)) {
+		/* a spool that root owns (a private instance of root's): the
+		   network code still does not run as root, but as default_privs
+		   (or nobody) */
+		struct passwd *pw = getpwnam(conf_str("default_privs"));
+
+		if (pw == NULL || pw->pw_uid == 0)
+			pw = getpwnam("nobody");
+		if (pw == NULL || pw->pw_uid == 0) {
+			log_error("neither default_privs (%s) nor nobody is a user other than "
+			    "root: remote delivery will not run as root", conf_str("default_privs"));
+			_exit(1);
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (geteuid() == 0 && privs_become(uid, gid) < 0) {
 		log_error("cannot switch to uid %ld for delivery: %s",
 		    (long)uid, strerror(errno));
 		_exit(1);
 	}
+	/* the switch cleared the parent-death signal: set it again */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	signal(SIGPIPE, SIG_IGN);
 	while ((rc = worker_read_job(t, sock, &buf, &fd)) == 1) {
 		transport_job_init(&job);
@@ -304,6 +326,8 @@ worker(const struct transport *t, int sock, uid_t uid, gid_t gid)
 		}
 		if (job.dest_dead)
 			str_appends(&line, "D\n");
+		else if (job.dest_alive)
+			str_appends(&line, "A\n");
 		str_appends(&line, ".\n");
 		transport_job_free(&job);
 		if (util_write_all(sock, line.s, line.len) < 0)
@@ -397,7 +421,7 @@ start_worker(const struct transport *t, uid_t uid, gid_t gid)
 		close(sv[0]);
 		/* a queue worker that is killed takes its transport with it */
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		worker(t, sv[1], uid, gid);
+		worker(t, sv[1], uid, gid, getppid());
 	}
 	close(sv[1]);
 	w.pid = pid;
@@ -503,6 +527,10 @@ transport_run(const struct transport *t, struct xjob *job, uid_t uid,
 			break;
 		if (l[0] == 'D' && l[1] == '\0') {
 			job->dest_dead = 1;
+			continue;
+		}
+		if (l[0] == 'A' && l[1] == '\0') {
+			job->dest_alive = 1;
 			continue;
 		}
 		if (take_line(job, l) == 0)

@@ -61,6 +61,8 @@ struct xjob {
 	size_t		 nrcpt;
 	int		 dest_dead;	/* set by the transport: no host of the
 					   next hop could be reached (dest.h) */
+	int		 dest_alive;	/* set by the transport: a host of the
+					   next hop took a session this far */
 };
 
 /*
@@ -84,6 +86,13 @@ struct transport {
 	long		(*idle)(void);
 	void		(*finish)(void);
 };
+
+/*
+ * How long the runner waits for one job's results before it kills the
+ * worker: the transport's own timeouts bound every step, this only
+ * catches a worker that is stuck for good (Postfix's daemon_timeout).
+ */
+#define TRANSPORT_JOB_LIMIT	18000	/* seconds */
 
 extern const struct transport transport_none;
 /* the transport for remote recipients: transport_none unless a program

@@ -153,13 +153,13 @@ all_set(struct xjob *job, enum dstatus st, const char *dsn, const char *relay,
 static const char *
 reply_dsn(const struct smtp_reply *r, const char *dflt4, const char *dflt5)
 {
-	if (r->esc[0])
+	if (r->esc[0] && r->esc[0] == '0' + r->code / 100)
 		return r->esc;
 	if (r->code >= 500)
 		return dflt5;
 	if (r->code >= 400)
 		return dflt4;
-	return "2.0.0";
+	return r->code / 100 == 2 ? "2.0.0" : "4.5.0";
 }
 
 /* host_said - "host X said: 550 5.1.1 ... (in reply to RCPT TO command)" */
@@ -349,8 +349,14 @@ oauth_token(const char *user, const char *host, struct str *tok, struct str *why
 	int p[2], status, rc;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		str_printf(why, "cannot run smtp_sasl_oauth_command: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		str_printf(why, "cannot run smtp_sasl_oauth_command: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return -1;
 	}
 	if (pid == 0) {
@@ -398,10 +404,13 @@ get_reply(struct sess *s, struct smtp_reply *r, long timeout, const char *cmd,
 	int rc, flags, done = 0;
 
 	smtp_reply_reset(r);
+	/* the whole reply within the timeout, however slowly it trickles */
 	netio_set_timeout(s->io, timeout * 1000);
+	netio_set_deadline(s->io, util_now_ms() + timeout * 1000);
 	if (netio_flush(s->io) != NETIO_OK) {
 		str_printf(why, "lost connection with %s while sending %s: %s", s->relay, cmd,
 		    netio_strerror(s->io));
+		netio_set_deadline(s->io, 0);
 		str_free(&line);
 		return -1;
 	}
@@ -429,6 +438,7 @@ get_reply(struct sess *s, struct smtp_reply *r, long timeout, const char *cmd,
 			break;
 		}
 	}
+	netio_set_deadline(s->io, 0);
 	str_free(&line);
 	return done == 1 ? 0 : -1;
 }
@@ -586,13 +596,28 @@ policy(struct tlspol *p, const struct dest *d, const char *host, int dnssec_ok,
 			return 0;
 		util_snprintf(q, sizeof(q), "_%u._tcp.%s", d->port, host);
 		rc = dns_tlsa(dns, q, &p->tlsa, &p->ntlsa, &sec, why);
-		if (rc == DNS_TEMPFAIL || sec == DNS_BOGUS) {
-			if (why->len == 0)
-				str_printf(why, "TLSA lookup error for %s", q);
+		/* RFC 7672 2.1.1, 2.2: only a denial or an insecure answer
+		   allows "may"; a failed lookup defers this host */
+		if (rc == DNS_NODATA || rc == DNS_NXDOMAIN ||
+		    (rc == DNS_FOUND && sec == DNS_INSECURE))
+			return 0;
+		if (rc != DNS_FOUND || sec != DNS_SECURE) {
+			str_reset(why);
+			str_printf(why, "TLSA lookup error for %s (%s)", q,
+			    sec == DNS_BOGUS ? "DNSSEC validation failed" : dns_status_str(rc));
 			return -1;
 		}
-		if (rc != DNS_FOUND || sec != DNS_SECURE || p->ntlsa == 0)
-			return 0;
+		{
+			size_t i, usable = 0;
+
+			for (i = 0; i < p->ntlsa; i++)
+				usable += p->tlsa[i].usage == 2 || p->tlsa[i].usage == 3;
+			if (usable == 0) {
+				/* secure, but nothing we may match: encrypt (RFC 7672 2.2) */
+				p->level = 2;
+				return 0;
+			}
+		}
 		p->level = 3;
 		p->c.verify = TLS_VERIFY_DANE;
 		p->c.tlsa = p->tlsa;
@@ -661,9 +686,10 @@ starttls(struct sess *s, struct tlspol *p, struct smtp_reply *r, struct str *why
 
 /*
  * auth - AUTH with the smarthost's credentials: XOAUTH2/OAUTHBEARER when
- * a token command is set, else PLAIN or LOGIN. 0 (done or not needed),
- * -1 with why: the job is deferred (never an unencrypted password unless
- * smtp_sasl_allow_cleartext)
+ * a token command is set, else PLAIN or LOGIN. 0 (done or not needed);
+ * -1 with why: refused, or not possible here (never an unencrypted
+ * password unless smtp_sasl_allow_cleartext): the job is deferred; -2
+ * with why: the session was lost during AUTH, another address may do
  */
 static int
 auth(struct sess *s, const struct dest *d, struct smtp_reply *r, struct str *why)
@@ -712,29 +738,39 @@ auth(struct sess *s, const struct dest *d, struct smtp_reply *r, struct str *why
 		sasl_plain(&resp, "", e->user, e->pass);
 	if (mech == SASL_LOGIN) {
 		netio_puts(s->io, "AUTH LOGIN\r\n");
-		if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0)
+		if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0) {
+			rc = -2;	/* lost: another host may do */
 			goto out;
+		}
 		if (r->code == 334) {
 			base64_encode(&resp, e->user, strlen(e->user));
 			netio_printf(s->io, "%s\r\n", resp.s);
 			str_reset(&resp);
-			if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0)
+			if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0) {
+				rc = -2;	/* lost: another host may do */
 				goto out;
+			}
 			if (r->code == 334) {
 				base64_encode(&resp, e->pass, strlen(e->pass));
 				netio_printf(s->io, "%s\r\n", resp.s);
-				if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0)
+				if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0) {
+					rc = -2;	/* lost: another host may do */
 					goto out;
+				}
 			}
 		}
 	} else {
 		netio_printf(s->io, "AUTH %s %s\r\n", sasl_mech_name(mech), resp.s);
-		if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0)
+		if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0) {
+			rc = -2;	/* lost: another host may do */
 			goto out;
+		}
 		if (r->code == 334) {	/* an error challenge (RFC 7628 3.2.2) */
 			netio_puts(s->io, "AQ==\r\n");
-			if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0)
+			if (get_reply(s, r, conf_time("smtp_helo_timeout"), "AUTH", why) < 0) {
+				rc = -2;	/* lost: another host may do */
 				goto out;
+			}
 		}
 	}
 	if (r->code / 100 != 2) {
@@ -840,8 +876,8 @@ sess_open(const struct dest *d, const char *host, const struct dns_addr *a,
 		str_printf(why, "server certificate of %s not verified", s->relay);
 		goto fail_r;
 	}
-	if (auth(s, d, &r, why) < 0) {
-		*auth_failed = 1;
+	if ((rc = auth(s, d, &r, why)) < 0) {
+		*auth_failed = rc == -1;
 		goto fail_r;
 	}
 	smtp_reply_free(&r);
@@ -963,21 +999,45 @@ rcpt_cmd(struct sess *s, const struct xrcpt *r, struct str *out)
 				str_printf(out, "%sDELAY", sep);
 		}
 		/* the original recipient: as given to us, else this address */
-		if (r->orcpt && *r->orcpt && (semi = strchr(r->orcpt, ';')) != NULL) {
-			str_printf(out, " ORCPT=%.*s;", (int)(semi - r->orcpt), r->orcpt);
+		/* (forwarded copies keep the bare original address; an address
+		   that is not ASCII would need RFC 6533's utf-8 type: left out) */
+		const char *o = r->orcpt && *r->orcpt ? r->orcpt : r->addr;
+
+		if ((semi = strchr(o, ';')) != NULL && !non_ascii(semi + 1)) {
+			str_printf(out, " ORCPT=%.*s;", (int)(semi - o), o);
 			xtext_encode(out, semi + 1);
-		} else if (!non_ascii(r->addr)) {
+		} else if (semi == NULL && !non_ascii(o)) {
 			str_appends(out, " ORCPT=rfc822;");
-			xtext_encode(out, r->addr);
+			xtext_encode(out, o);
 		}
 	}
 	str_appends(out, "\r\n");
 }
 
-/* rcpt_reply - a recipient's RCPT reply: accepted, or its result */
+/* set_some - the recipients marked in sel get the same result */
 static void
-rcpt_reply(struct sess *s, struct xrcpt *x, const struct smtp_reply *r, int *acc,
-    size_t *naccepted)
+set_some(struct xjob *job, const char *sel, enum dstatus st, const char *dsn,
+    const char *relay, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < job->nrcpt; i++)
+		if (sel[i])
+			rcpt_set(&job->rcpt[i], st, dsn, relay, "%s", text);
+}
+
+/* too_many - a 452 that means "no more recipients in this transaction" */
+static int
+too_many(const struct smtp_reply *r)
+{
+	return r->code == 452 && (strcmp(r->esc, "4.5.3") == 0 || r->esc[0] == '\0' ||
+	    strcasestr(str_c(&r->text), "too many recipients") != NULL);
+}
+
+/* rcpt_reply - a recipient's RCPT reply: accepted, later, or its result */
+static void
+rcpt_reply(struct sess *s, struct xrcpt *x, const struct smtp_reply *r, char *acc,
+    char *again, size_t *naccepted)
 {
 	struct str text = STR_INIT;
 
@@ -986,78 +1046,105 @@ rcpt_reply(struct sess *s, struct xrcpt *x, const struct smtp_reply *r, int *acc
 		(*naccepted)++;
 		return;
 	}
-	host_said(&text, s, r, "RCPT TO command");
-	rcpt_set(x, r->code >= 500 ? DS_BOUNCE : DS_DEFER, reply_dsn(r, "4.0.0", "5.0.0"),
-	    s->relay, "%s", text.s);
-	str_free(&text);
-}
-
-/* accepted_set - the recipients the host accepted get the reply r */
-static void
-accepted_set(struct sess *s, struct xjob *job, const int *acc,
-    const struct smtp_reply *r, const char *cmd, char flag)
-{
-	struct str text = STR_INIT;
-	size_t i;
-
-	if (r->code / 100 == 2)
-		smtp_reply_format(r, &text);
-	else
-		host_said(&text, s, r, cmd);
-	for (i = 0; i < job->nrcpt; i++) {
-		if (!acc[i])
-			continue;
-		rcpt_set(&job->rcpt[i], r->code / 100 == 2 ? DS_OK : r->code >= 500 ?
-		    DS_BOUNCE : DS_DEFER, reply_dsn(r, "4.0.0", "5.0.0"), s->relay, "%s",
-		    str_c(&text));
-		if (r->code / 100 == 2)
-			job->rcpt[i].dsnflag = flag;
+	if (too_many(r)) {
+		*again = 1;	/* another transaction takes it */
+		return;
 	}
+	host_said(&text, s, r, "RCPT TO command");
+	if (r->code / 100 == 4 || r->code / 100 == 5)
+		rcpt_set(x, r->code >= 500 ? DS_BOUNCE : DS_DEFER,
+		    reply_dsn(r, "4.0.0", "5.0.0"), s->relay, "%s", text.s);
+	else
+		rcpt_set(x, DS_DEFER, "4.5.0", s->relay, "unexpected reply: %s", text.s);
 	str_free(&text);
 }
 
 /*
- * transact - one message over an open session. Results go into the job's
- * recipients unless TX_NEXT is returned (then why says what went wrong
- * and the next address may be tried: nothing was delivered).
+ * accepted_set - the recipients the host accepted get the reply r to the
+ * end of data; 0, or -1 when r is no proper reply (then they are deferred)
+ */
+static int
+accepted_set(struct sess *s, struct xjob *job, const char *acc,
+    const struct smtp_reply *r, const char *cmd, char flag)
+{
+	struct str text = STR_INIT;
+	int cls = r->code / 100;
+
+	if (cls == 2)
+		smtp_reply_format(r, &text);
+	else
+		host_said(&text, s, r, cmd);
+	if (cls == 2 || cls == 4 || cls == 5) {
+		size_t i;
+
+		set_some(job, acc, cls == 2 ? DS_OK : cls == 5 ? DS_BOUNCE : DS_DEFER,
+		    reply_dsn(r, "4.0.0", "5.0.0"), s->relay, str_c(&text));
+		for (i = 0; cls == 2 && i < job->nrcpt; i++)
+			if (acc[i])
+				job->rcpt[i].dsnflag = flag;
+	} else {
+		struct str t = STR_INIT;
+
+		str_printf(&t, "unexpected reply: %s", str_c(&text));
+		set_some(job, acc, DS_DEFER, "4.5.0", s->relay, t.s);
+		str_free(&t);
+	}
+	str_free(&text);
+	return cls == 2 || cls == 4 || cls == 5 ? 0 : -1;
+}
+
+/*
+ * transact - one message over an open session, for the recipients marked
+ * in sel. They get their results, except:
+ *  - TX_NEXT: nothing was delivered and why says what went wrong; the
+ *    next address may be tried (*mail_sent says whether the host got as
+ *    far as MAIL FROM);
+ *  - those the host refused with "452 too many recipients" are marked
+ *    in again, for another transaction.
+ * A reply of a class the command cannot have (a 2xx to DATA, a 3xx to
+ * RCPT) is a protocol error: deferred, and the session closed.
  */
 static enum tx
-transact(struct sess *s, struct xjob *job, struct str *why)
+transact(struct sess *s, struct xjob *job, const char *sel, char *again,
+    int *mail_sent, struct str *why)
 {
 	struct smtp_reply r;
 	struct str cmd = STR_INIT, text = STR_INIT;
 	int pipelining = (s->ehlo.flags & EHLO_PIPELINING) != 0;
 	int to7bit = job->body8bit && !(s->ehlo.flags & EHLO_8BITMIME);
-	int *acc = xcalloc(job->nrcpt ? job->nrcpt : 1, sizeof(int));
+	char *acc = xcalloc(job->nrcpt ? job->nrcpt : 1, 1);
 	size_t i, naccepted = 0;
 	enum tx tx = TX_DONE;
 	int rc, need;
 
 	smtp_reply_init(&r);
+	memset(again, 0, job->nrcpt);
 	/* what this host cannot take goes back at once */
 	if ((s->ehlo.flags & EHLO_SIZE) && s->ehlo.size > 0 && job->size > s->ehlo.size) {
 		str_printf(&text, "message size %lld exceeds size limit %lld of server %s",
 		    job->size, s->ehlo.size, s->relay);
-		all_set(job, DS_BOUNCE, "5.3.4", s->relay, text.s);
+		set_some(job, sel, DS_BOUNCE, "5.3.4", s->relay, text.s);
 		goto out;
 	}
 	if (job->smtputf8 && !(s->ehlo.flags & EHLO_SMTPUTF8)) {
 		need = non_ascii(job->sender);
 		for (i = 0; i < job->nrcpt && !need; i++)
-			need = non_ascii(job->rcpt[i].addr);
+			need = sel[i] && non_ascii(job->rcpt[i].addr);
 		if (need) {
 			str_printf(&text, "SMTPUTF8 is required, but was not offered by host %s",
 			    s->relay);
-			all_set(job, DS_BOUNCE, "5.6.7", s->relay, text.s);
+			set_some(job, sel, DS_BOUNCE, "5.6.7", s->relay, text.s);
 			goto out;
 		}
 	}
 
 	/* MAIL FROM; with PIPELINING, the RCPTs and DATA go in the same write */
+	*mail_sent = 1;
 	mail_cmd(s, job, to7bit, &cmd);
 	if (pipelining) {
 		for (i = 0; i < job->nrcpt; i++)
-			rcpt_cmd(s, &job->rcpt[i], &cmd);
+			if (sel[i])
+				rcpt_cmd(s, &job->rcpt[i], &cmd);
 		str_appends(&cmd, "DATA\r\n");
 	}
 	netio_write(s->io, cmd.s, cmd.len);
@@ -1067,16 +1154,31 @@ transact(struct sess *s, struct xjob *job, struct str *why)
 	}
 	if (r.code / 100 != 2) {
 		host_said(&text, s, &r, "MAIL FROM command");
-		all_set(job, r.code >= 500 ? DS_BOUNCE : DS_DEFER,
-		    reply_dsn(&r, "4.0.0", "5.0.0"), s->relay, text.s);
+		if (r.code == 421) {
+			/* the host is going away: as a refused greeting, next one */
+			str_appends(why, text.s);
+			tx = TX_NEXT;
+			goto out;
+		}
+		if (r.code / 100 == 4 || r.code / 100 == 5)
+			set_some(job, sel, r.code >= 500 ? DS_BOUNCE : DS_DEFER,
+			    reply_dsn(&r, "4.0.0", "5.0.0"), s->relay, text.s);
+		else {
+			set_some(job, sel, DS_DEFER, "4.5.0", s->relay, text.s);
+			tx = TX_DONE_CLOSE;
+			goto out;
+		}
 		if (pipelining) {
 			/* read and forget the RCPT and DATA replies */
-			for (i = 0; i <= job->nrcpt; i++)
+			for (i = 0; i < job->nrcpt + 1; i++) {
+				if (i < job->nrcpt && !sel[i])
+					continue;
 				if (get_reply(s, &r, conf_time("smtp_rcpt_timeout"), "RCPT TO",
 				    &text) < 0) {
 					tx = TX_DONE_CLOSE;
 					goto out;
 				}
+			}
 			if (r.code == 354) {
 				tx = TX_DONE_CLOSE;	/* a broken server: start afresh */
 				goto out;
@@ -1085,6 +1187,8 @@ transact(struct sess *s, struct xjob *job, struct str *why)
 		goto rset;
 	}
 	for (i = 0; i < job->nrcpt; i++) {
+		if (!sel[i])
+			continue;
 		if (!pipelining) {
 			str_reset(&cmd);
 			rcpt_cmd(s, &job->rcpt[i], &cmd);
@@ -1094,7 +1198,9 @@ transact(struct sess *s, struct xjob *job, struct str *why)
 			tx = TX_NEXT;
 			goto out;
 		}
-		rcpt_reply(s, &job->rcpt[i], &r, &acc[i], &naccepted);
+		rcpt_reply(s, &job->rcpt[i], &r, &acc[i], &again[i], &naccepted);
+		if (r.code == 421)
+			tx = TX_DONE_CLOSE;
 	}
 	if (!pipelining) {
 		if (naccepted == 0)
@@ -1106,8 +1212,23 @@ transact(struct sess *s, struct xjob *job, struct str *why)
 		goto out;
 	}
 	if (r.code != 354) {
-		if (naccepted > 0)
-			accepted_set(s, job, acc, &r, "DATA command", XDSN_NONE);
+		if (naccepted > 0) {
+			if (r.code / 100 == 2) {
+				/* "250" to DATA: the body would go nowhere */
+				struct smtp_reply fake = r;
+
+				fake.code = 0;
+				(void)accepted_set(s, job, acc, &fake, "DATA command", XDSN_NONE);
+				tx = TX_DONE_CLOSE;
+				goto out;
+			}
+			if (accepted_set(s, job, acc, &r, "DATA command", XDSN_NONE) < 0) {
+				tx = TX_DONE_CLOSE;
+				goto out;
+			}
+		}
+		if (r.code == 421)
+			tx = TX_DONE_CLOSE;
 		goto rset;
 	}
 	if (naccepted == 0) {
@@ -1126,10 +1247,8 @@ transact(struct sess *s, struct xjob *job, struct str *why)
 	if (rc < 0) {
 		/* -2: not convertible, -3: unreadable. Nothing may arrive:
 		   drop the connection before the end of data */
-		for (i = 0; i < job->nrcpt; i++)
-			if (acc[i])
-				rcpt_set(&job->rcpt[i], rc == -2 ? DS_BOUNCE : DS_DEFER,
-				    rc == -2 ? "5.6.3" : "4.3.0", s->relay, "%s", why->s);
+		set_some(job, acc, rc == -2 ? DS_BOUNCE : DS_DEFER, rc == -2 ? "5.6.3" : "4.3.0",
+		    s->relay, why->s);
 		str_reset(why);
 		tx = TX_DONE_CLOSE;
 		goto out;
@@ -1138,19 +1257,20 @@ transact(struct sess *s, struct xjob *job, struct str *why)
 	if (get_reply(s, &r, conf_time("smtp_data_done_timeout"), "end of DATA", why) < 0) {
 		/* the end was sent: it may have arrived; never try elsewhere now */
 		str_appends(why, " (the message may be delivered more than once)");
-		for (i = 0; i < job->nrcpt; i++)
-			if (acc[i])
-				rcpt_set(&job->rcpt[i], DS_DEFER, "4.4.2", s->relay, "%s", why->s);
+		set_some(job, acc, DS_DEFER, "4.4.2", s->relay, why->s);
 		str_reset(why);
 		tx = TX_DONE_CLOSE;
 		goto out;
 	}
-	accepted_set(s, job, acc, &r, "end of DATA command",
-	    (s->ehlo.flags & EHLO_DSN) ? XDSN_PASSED : XDSN_RELAYED);
+	if (accepted_set(s, job, acc, &r, "end of DATA command",
+	    (s->ehlo.flags & EHLO_DSN) ? XDSN_PASSED : XDSN_RELAYED) < 0 || r.code == 421)
+		tx = TX_DONE_CLOSE;
 	s->ntrans++;
 	goto out;
 rset:
 	/* leave the session clean for the next message, or close it */
+	if (tx == TX_DONE_CLOSE)
+		goto out;
 	netio_puts(s->io, "RSET\r\n");
 	if (get_reply(s, &r, conf_time("smtp_rcpt_timeout"), "RSET", &text) < 0 ||
 	    r.code / 100 != 2)
@@ -1293,15 +1413,70 @@ prefer(struct dns_addr *a, size_t n)
 	free(tmp);
 }
 
+/* defer_todo - what is left for this session goes back deferred */
+static void
+defer_todo(struct xjob *job, const char *todo, const char *dsn, const char *relay,
+    const char *text)
+{
+	set_some(job, todo, DS_DEFER, dsn, relay, text);
+}
+
 /*
- * run_session - the transaction over s; TX_DONE/TX_DONE_CLOSE set every
- * recipient; the session is kept or closed here
+ * run_session - the job over s: transactions of at most
+ * smtp_destination_recipient_limit recipients, and another for those a
+ * host refused with "452 too many recipients" while it took others. With
+ * TX_NEXT nothing was delivered (why; *mail_sent as transact); else every
+ * recipient has its result. The session is kept or closed here.
  */
 static enum tx
-run_session(struct sess *s, struct xjob *job, struct str *why)
+run_session(struct sess *s, struct xjob *job, int *mail_sent, struct str *why)
 {
-	enum tx tx = transact(s, job, why);
+	long limit = conf_int("smtp_destination_recipient_limit");
+	size_t n = job->nrcpt ? job->nrcpt : 1, i, k, done;
+	char *sel = xcalloc(n, 1), *again = xcalloc(n, 1), *todo = xcalloc(n, 1);
+	struct str t = STR_INIT;
+	enum tx tx = TX_DONE;
+	int first = 1;
 
+	memset(todo, 1, job->nrcpt);
+	*mail_sent = 0;
+	str_printf(&t, "host %s refused more recipients in one message", s->relay);
+	for (;;) {
+		/* the next chunk of what is still to do */
+		memset(sel, 0, n);
+		for (i = 0, k = 0; i < job->nrcpt && (limit <= 0 || (long)k < limit); i++)
+			if (todo[i]) {
+				sel[i] = 1;
+				k++;
+			}
+		if (k == 0)
+			break;
+		tx = transact(s, job, sel, again, mail_sent, why);
+		if (tx == TX_NEXT && first)
+			break;		/* nothing delivered: the caller moves on */
+		if (tx == TX_NEXT) {
+			/* the session died after earlier chunks: the rest waits */
+			defer_todo(job, todo, "4.4.2", s->relay, why->s);
+			tx = TX_DONE_CLOSE;
+			break;
+		}
+		first = 0;
+		for (i = 0, done = 0; i < job->nrcpt; i++) {
+			if (!sel[i])
+				continue;
+			todo[i] = again[i];
+			done += !again[i];
+		}
+		if (tx != TX_DONE || done == 0) {
+			/* no session left, or no progress: the rest waits */
+			defer_todo(job, todo, "4.5.3", s->relay, t.s);
+			break;
+		}
+	}
+	free(sel);
+	free(again);
+	free(todo);
+	str_free(&t);
 	if (tx == TX_DONE)
 		cache_put(s);
 	else
@@ -1321,6 +1496,7 @@ smtp_deliver(struct xjob *job)
 	enum dns_sec asec = DNS_SEC_UNKNOWN;
 	size_t h, k, naddrs = 0, tried = 0;
 	int sessions = 0, rc, plain_retry, greeted, bounce_all = 0, auth_failed = 0, dane;
+	int mail_sent = 0, reached_mail = 0;
 	struct sess *s;
 	enum tx tx;
 
@@ -1333,7 +1509,8 @@ smtp_deliver(struct xjob *job)
 	}
 	/* a kept session first */
 	if ((s = cache_take(&d)) != NULL) {
-		if (run_session(s, job, &why) != TX_NEXT)
+		job->dest_alive = 1;
+		if (run_session(s, job, &mail_sent, &why) != TX_NEXT)
 			goto out;
 		str_reset(&why);
 	}
@@ -1400,13 +1577,13 @@ smtp_deliver(struct xjob *job)
 			    &e);
 			if (rc != DNS_FOUND) {
 				str_reset(&why);
-				if (rc == DNS_TEMPFAIL)
-					str_printf(&why, "%s", e.len ? e.s : "DNS lookup failed");
-				else
+				if (rc == DNS_NODATA || rc == DNS_NXDOMAIN)
 					str_printf(&why, "Host or domain name not found. Name service "
 					    "error for name=%s type=A: Host not found", host);
-				/* the one host of a relayhost or an implicit MX: say so now */
-				if (rt.n == 1 && rc != DNS_TEMPFAIL && !d.mx)
+				else
+					str_printf(&why, "%s", e.len ? e.s : "DNS lookup failed");
+				/* the one host of a relayhost: it does not exist */
+				if (rt.n == 1 && !d.mx && (rc == DNS_NODATA || rc == DNS_NXDOMAIN))
 					bounce_all = 1;
 				str_free(&e);
 				continue;
@@ -1439,8 +1616,11 @@ smtp_deliver(struct xjob *job)
 			}
 			if (s == NULL)
 				continue;
-			if ((tx = run_session(s, job, &why)) != TX_NEXT)
+			job->dest_alive = 1;	/* it got as far as MAIL FROM */
+			if ((tx = run_session(s, job, &mail_sent, &why)) != TX_NEXT)
 				goto out;
+			/* lost after MAIL FROM: this message's trouble, not the site's */
+			reached_mail |= mail_sent;
 		}
 		free(addrs);
 		addrs = NULL;
@@ -1454,8 +1634,10 @@ smtp_deliver(struct xjob *job)
 		str_printf(&why, "no usable address for %s", d.name);
 	all_set(job, bounce_all ? DS_BOUNCE : DS_DEFER, bounce_all ? "5.4.4" : "4.4.1", "none",
 	    why.s);
-	/* the other messages of this pass for it need not wait the same timeouts */
-	job->dest_dead = !bounce_all;
+	/* the other messages of this pass for it need not wait the same
+	   timeouts; unless a host got as far as MAIL FROM (then it was this
+	   message's trouble) */
+	job->dest_dead = !bounce_all && !reached_mail;
 out:
 	free(addrs);
 	route_free(&rt);

@@ -282,6 +282,31 @@ check "SIZE: a message over the server's limit bounces 5.3.4" grep -q '^Status: 
 check "SIZE: nothing was sent" [ ! -f "$S/size/count" ]
 script_stop size
 
+# a server that answers DATA with 250: nothing was sent, nothing is done
+script_start d250 data250 127.0.0.11:$P "$S/d250"
+printf 'Subject: data250\n\nhello\n' | sm -odq -f "$F" user@example.test
+flush
+check "250 to DATA: not taken for delivered, still queued" [ "$(queued)" = 1 ]
+check "250 to DATA: deferred as a protocol error (4.5.0)" grep -q 'dsn=4.5.0, status=deferred (unexpected reply' "$D/log"
+script_stop d250
+rm -rf "$D/spool/queue"/*
+
+# 452 too many recipients, and smtp_destination_recipient_limit
+script_start r2 rcpt2 127.0.0.11:$P "$S/r2"
+printf 'Subject: five\n\nhello\n' | sm -odq -f "$F" u1@example.test u2@example.test u3@example.test u4@example.test u5@example.test
+flush
+check "452 too many recipients: all five delivered, in three messages" [ "$(cat "$S/r2/count" 2>/dev/null)" = 3 ]
+check "452 too many recipients: nothing left" [ "$(queued)" = 0 ]
+script_stop r2
+printf 'smtp_destination_recipient_limit = 2\n' >> "$C"
+script_start r2b dsn 127.0.0.11:$P "$S/r2b"
+printf 'Subject: five again\n\nhello\n' | sm -odq -f "$F" u1@example.test u2@example.test u3@example.test u4@example.test u5@example.test
+flush
+check "smtp_destination_recipient_limit = 2: five recipients in three messages" [ "$(cat "$S/r2b/count" 2>/dev/null)" = 3 ]
+check "... over one connection" [ "$(ls "$S/r2b" | grep -c session)" = 1 ]
+script_stop r2b
+sed -i '/^smtp_destination_recipient_limit/d' "$C"
+
 # HELO fallback
 script_start nohelo nohelo 127.0.0.11:$P "$S/nohelo"
 printf 'Subject: helo\n\nhello\n' | sm -odq -f "$F" user@example.test

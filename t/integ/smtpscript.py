@@ -17,6 +17,8 @@ Modes:
   inject        offer STARTTLS (needs --cert, --key); after "220 Ready" put an
                 extra "250 injected" line in the same write, then start TLS:
                 a client that reads it after the handshake is fooled
+  data250       answer DATA with 250 instead of 354 (a broken server)
+  rcpt2         take at most 2 recipients per message, then 452 4.5.3
   oauth         offer AUTH XOAUTH2 and accept any AUTH (235)
   oauthbearer   offer AUTH OAUTHBEARER XOAUTH2 and accept any AUTH
 Each session appends its commands and the message data (bytes exactly as
@@ -46,7 +48,7 @@ naccepted = [0]
 
 def ehlo_lines(mode):
     kws = ["ENHANCEDSTATUSCODES"]
-    if mode in ("dsn", "nostarttls", "drop-data", "size"):
+    if mode in ("dsn", "nostarttls", "drop-data", "size", "data250", "rcpt2"):
         kws += ["PIPELINING", "8BITMIME", "DSN", "SMTPUTF8"]
     if mode == "size":
         kws += ["SIZE 1000"]
@@ -67,6 +69,7 @@ def serve(conn):
         n = nsess[0]
     log = open(os.path.join(args.out, "session-%d.log" % n), "ab")
     f = conn.makefile("rb")
+    nrcpt = 0
 
     def send(s):
         conn.sendall(s.encode() + b"\r\n")
@@ -96,8 +99,17 @@ def serve(conn):
                 send("250 " + kws[-1])
             elif cmd.startswith(b"HELO"):
                 send("250 mx.script.test")
-            elif cmd.startswith(b"MAIL") or cmd.startswith(b"RCPT"):
+            elif cmd.startswith(b"MAIL"):
+                nrcpt = 0
                 send("250 2.1.0 OK")
+            elif cmd.startswith(b"RCPT"):
+                nrcpt += 1
+                if args.mode == "rcpt2" and nrcpt > 2:
+                    send("452 4.5.3 Too many recipients")
+                else:
+                    send("250 2.1.5 OK")
+            elif cmd == b"DATA" and args.mode == "data250":
+                send("250 2.0.0 Ok: this is not how it works")
             elif cmd == b"DATA":
                 send("354 go ahead")
                 data = b""
