@@ -170,6 +170,13 @@ sink_start relay "$S/auth" --listen 127.0.0.11:$((P + 1)) --cert "$D/tls/server-
 printf 'Subject: auth\n\nhello\n' | sm -odq -f "$F" a@example.test
 flush
 check "AUTH: delivered as alice" [ "$(last_env "$S/auth" auth)" = alice ]
+sink_stop relay
+sink_start relay "$S/authlogin" --listen 127.0.0.11:$((P + 1)) --cert "$D/tls/server-rsa-chain.crt" --key "$D/tls/server-rsa.key" --auth --auth-mechs LOGIN
+printf 'Subject: auth login\n\nhello\n' | sm -odq -f "$F" a@example.test
+flush
+check "AUTH LOGIN when the server offers only that: delivered as alice" [ "$(last_env "$S/authlogin" auth)" = alice ]
+sink_stop relay
+sink_start relay "$S/auth" --listen 127.0.0.11:$((P + 1)) --cert "$D/tls/server-rsa-chain.crt" --key "$D/tls/server-rsa.key" --auth
 printf '[mx1.example.test]:%s alice:wrong\n' $((P + 1)) > "$D/sasl"
 printf 'Subject: auth wrong\n\nhello\n' | sm -odq -f "$F" a@example.test
 flush

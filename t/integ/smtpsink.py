@@ -12,6 +12,7 @@ received, before any decoding) in DIR/msg-N.eml.
 Scripted replies: RCPT to reject@... -> 550 5.1.1, tempfail@... -> 451 4.3.0;
 MAIL FROM from tempfail@... -> 421 (closes), from reject@... -> 553.
 --drop removes an EHLO keyword (8BITMIME, SMTPUTF8, SIZE, STARTTLS...),
+--auth-mechs "LOGIN" advertises only those AUTH mechanisms,
 --pipelining adds PIPELINING. With --cert/--key STARTTLS is offered;
 --auth accepts AUTH PLAIN/LOGIN for alice/secret, only after STARTTLS.
 --implicit: TLS from the first byte (port 465 style) instead of STARTTLS.
@@ -39,6 +40,7 @@ ap.add_argument("--key")
 ap.add_argument("--auth", action="store_true")
 ap.add_argument("--implicit", action="store_true", help="TLS from the first byte")
 ap.add_argument("--drop", action="append", default=[])
+ap.add_argument("--auth-mechs", help="advertise only these AUTH mechanisms")
 ap.add_argument("--pipelining", action="store_true")
 ap.add_argument("--size", type=int, default=33554432)
 ap.add_argument("--pidfile")
@@ -59,6 +61,8 @@ class Sink:
             kw = r[4:].split(" ")[0].upper()
             if kw in [d.upper() for d in args.drop]:
                 continue
+            if kw == "AUTH" and args.auth_mechs:
+                r = r[:4] + "AUTH " + args.auth_mechs
             out.append(r)
         if args.pipelining and "PIPELINING" not in args.drop:
             out.insert(len(out) - 1, "250-PIPELINING")
