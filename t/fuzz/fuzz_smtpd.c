@@ -52,6 +52,26 @@ set(const char *name, const char *value)
 	str_free(&err);
 }
 
+/* remove_spool - at exit: the scratch spool, emptied after each input */
+static void
+remove_spool(void)
+{
+	static const char *sub[] = { "maildrop", "corrupt", "queue" };
+	const char *hex = "0123456789ABCDEF";
+	char dir[128];
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		util_snprintf(dir, sizeof(dir), "%s/queue/%c", spool, hex[i]);
+		(void)rmdir(dir);
+	}
+	for (i = 0; i < ARRAY_LEN(sub); i++) {
+		util_snprintf(dir, sizeof(dir), "%s/%s", spool, sub[i]);
+		(void)rmdir(dir);
+	}
+	(void)rmdir(spool);
+}
+
 /* LLVMFuzzerInitialize - a scratch spool and fixed settings */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -79,6 +99,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	spool_setup(spool);
 	if (spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
 		abort();
+	atexit(remove_spool);
 	str_free(&err);
 	return 0;
 }
