@@ -5,7 +5,8 @@
 #  - only lib/net includes OpenSSL (<openssl/...>) or getdns (<getdns/...>);
 #  - sendmail, mailq and newaliases link neither libssl, libcrypto nor
 #    libgetdns (they start on every message: see README, "Layout");
-#  - mailq and sendmail link neither libcdb nor liblockfile either.
+#  - mailq and sendmail link neither libcdb nor liblockfile either;
+#  - smtpd, which sendmail -bs runs, links the network layer.
 #
 # Prints PASS/FAIL lines as the integration tests do (t/integ/lib.sh).
 . "$(dirname "$0")/integ/lib.sh"
@@ -50,5 +51,11 @@ else
 	forbid sendmail libssl libcrypto libgetdns libcdb liblockfile
 	forbid mailq libssl libcrypto libgetdns libcdb liblockfile
 	forbid newaliases libssl libcrypto libgetdns
+	# smtpd is the network program sendmail -bs runs instead
+	if ldd "$BUILD/smtpd" 2>/dev/null | grep -q '^[[:space:]]*libssl\.so'; then
+		pass "smtpd links the network layer (libssl)"
+	else
+		fail "smtpd does not link libssl"
+	fi
 fi
 finish

@@ -258,6 +258,31 @@ run_path(const char *path, const char *name, struct opts *o, char **extra)
 	die(EX_UNAVAILABLE, "cannot run %s: %s", path, strerror(errno));
 }
 
+/*
+ * run_smtpd - sendmail -bs: replace this process with "smtpd -S", which
+ * speaks SMTP on stdin/stdout and writes each message into the maildrop
+ * as this user's submission. The maildrop group is kept across the exec
+ * (smtpd is not set-id itself; the environment was cleared at the
+ * start), so that sendmail never links the network layer.
+ */
+static void __attribute__((noreturn))
+run_smtpd(struct opts *o)
+{
+	char *path = xasprintf("%s/smtpd", conf_str("command_directory"));
+	char *argv[6];
+	int n = 0;
+
+	argv[n++] = (char *)"smtpd";
+	if (o->conf) {
+		argv[n++] = (char *)"-C";
+		argv[n++] = (char *)o->conf;
+	}
+	argv[n++] = (char *)"-S";
+	argv[n] = NULL;
+	execv(path, argv);
+	die(EX_UNAVAILABLE, "cannot run %s: %s", path, strerror(errno));
+}
+
 /* start_delivery - run runq for the new message, in the background or not */
 static int
 start_delivery(struct opts *o, const char *id)
@@ -401,7 +426,7 @@ main(int argc, char **argv)
 			}
 		return rc;
 	case M_SMTP:
-		die(EX_UNAVAILABLE, "SMTP on standard input (-bs) is not supported by this version");
+		run_smtpd(&o);
 	case M_DAEMON:
 		die(EX_UNAVAILABLE, "there is no daemon mode: run smtpd from inetd and runq from cron");
 	default:

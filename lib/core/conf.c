@@ -57,9 +57,11 @@ static struct conf_ent table[] = {
 	{ "mydestination", T_LIST, "$myhostname, localhost.$mydomain, localhost", NULL },
 	{ "mydomain", T_STR, NULL, NULL },		/* computed */
 	{ "myhostname", T_STR, NULL, NULL },		/* computed */
+	{ "mynetworks", T_LIST, "127.0.0.0/8, [::1]/128", NULL },
 	{ "myorigin", T_STR, "$myhostname", NULL },
 	{ "queue_minfree", T_SIZE, "0", NULL },
 	{ "recipient_delimiter", T_STR, "", NULL },
+	{ "relay_domains", T_LIST, "", NULL },
 	{ "relayhost", T_STR, "", NULL },
 	{ "smtp_address_preference", T_STR, "any", NULL },
 	{ "smtp_connect_timeout", T_TIME, "30s", NULL },
@@ -86,6 +88,17 @@ static struct conf_ent table[] = {
 	{ "smtp_tls_CApath", T_STR, "", NULL },
 	{ "smtp_tls_security_level", T_STR, "may", NULL },
 	{ "smtp_tls_wrappermode", T_BOOL, "no", NULL },
+	{ "smtpd_forbid_bare_newline", T_STR, "yes", NULL },
+	{ "smtpd_greet_pause", T_TIME, "1s", NULL },
+	{ "smtpd_hard_error_limit", T_INT, "20", NULL },
+	{ "smtpd_helo_required", T_BOOL, "no", NULL },
+	{ "smtpd_recipient_limit", T_INT, "1000", NULL },
+	{ "smtpd_sasl_auth_enable", T_BOOL, "no", NULL },
+	{ "smtpd_sasl_password_file", T_STR, "", NULL },
+	{ "smtpd_session_time_limit", T_TIME, "3600s", NULL },
+	{ "smtpd_timeout", T_TIME, "300s", NULL },
+	{ "smtpd_tls_cert_file", T_STR, "", NULL },
+	{ "smtpd_tls_key_file", T_STR, "", NULL },
 	{ "spool_directory", T_STR, PATH_SPOOL_DIR, NULL },
 };
 
@@ -210,6 +223,7 @@ static const struct {
 	{ "inet_protocols", "all|ipv4|ipv6" },
 	{ "smtp_address_preference", "any|ipv4|ipv6" },
 	{ "smtp_tls_security_level", "none|may|encrypt|dane|verify|secure" },
+	{ "smtpd_forbid_bare_newline", "yes|reject|normalize" },
 };
 
 /* check_choice - a value from choice_tab's list for its setting */

@@ -239,6 +239,42 @@ lookup_user(const char *name)
 	return &copy;
 }
 
+/*
+ * local_rcpt_known - does an address in a local domain name an alias or a
+ * user? The look-ups of expand_addr, without expanding anything or
+ * reading any user's file: the alias of the whole local part, then, with
+ * recipient_delimiter, the alias without the extension, then the user.
+ * smtpd asks this at RCPT time. 1 known, 0 unknown, -1 when the alias
+ * database cannot be read (reason in err).
+ */
+int
+local_rcpt_known(const char *alias_db, const char *addr, struct str *err)
+{
+	struct str local = STR_INIT, value = STR_INIT;
+	const char *dom = addr_domain(addr), *delim = conf_str("recipient_delimiter");
+	char *p;
+	int r = 0;
+
+	str_append(&local, addr, dom ? (size_t)(dom - 1 - addr) : strlen(addr));
+	util_lowercase(local.s);
+	if (local.len >= 2 && local.s[0] == '"' && local.s[local.len - 1] == '"') {
+		memmove(local.s, local.s + 1, local.len - 2);
+		str_truncate(&local, local.len - 2);
+	}
+	if (alias_db != NULL && *alias_db != '\0')
+		r = aliases_lookup(alias_db, local.s, &value, err);
+	if (r == 0 && *delim && (p = strpbrk(local.s, delim)) != NULL && p != local.s) {
+		str_truncate(&local, (size_t)(p - local.s));
+		if (alias_db != NULL && *alias_db != '\0')
+			r = aliases_lookup(alias_db, local.s, &value, err);
+	}
+	if (r == 0 && local.len > 0 && lookup_user(local.s) != NULL)
+		r = 1;
+	str_free(&local);
+	str_free(&value);
+	return r;
+}
+
 /* copy_pw - a private copy of a passwd entry */
 static struct passwd *
 copy_pw(const struct passwd *pw)

@@ -48,5 +48,6 @@ void	 local_forget_forwards(struct local_ctx *);
 int	 local_is_local(const struct local_ctx *, const char *);
 void	 local_deliver(struct local_ctx *, const char *, struct dresult *);
 void	 local_verify(struct local_ctx *, const char *, struct str *);
+int	 local_rcpt_known(const char *, const char *, struct str *);
 
 #endif

@@ -38,6 +38,7 @@ static const struct {
 	{ "mxroute", mxroute_suite },
 	{ "smtpproto", smtpproto_suite },
 	{ "bodyenc", bodyenc_suite },
+	{ "smtpd", smtpd_suite },
 };
 
 /* usage - list the suites */

@@ -28,6 +28,7 @@ Suite	*netio_suite(void);	/* test_netio.c: netio, tls without a peer */
 Suite	*mxroute_suite(void);	/* test_mxroute.c: mx_select */
 Suite	*smtpproto_suite(void);	/* test_smtpproto.c: replies, EHLO, paths, base64, SASL */
 Suite	*bodyenc_suite(void);	/* test_bodyenc.c */
+Suite	*smtpd_suite(void);	/* test_smtpd.c: mynetworks, AUTH hashes */
 
 /* The name of case i of a table, for failure messages. */
 #define CASE_NAME(table, i)	((table)[(i)].name)

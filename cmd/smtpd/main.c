@@ -1,0 +1,236 @@
+/*
+ * smtpd - the ESMTP server, one connection per process
+ *
+ * SUMMARY
+ *	smtpd [-C config] [-v]
+ *	smtpd [-C config] -S
+ *
+ * DESCRIPTION
+ *	Speaks SMTP on standard input and output, as inetd, xinetd,
+ *	tcpserver or a systemd socket with Accept=yes start it, and writes
+ *	each accepted message into the queue (lib/net/smtpd.c). The
+ *	client's address comes from getpeername on descriptor 0 (IPv4 or
+ *	IPv6), else from TCPREMOTEIP (tcpserver); with neither it is
+ *	"unknown" and matches no mynetworks entry.
+ *
+ *	-S is stand-alone mode for sendmail -bs: a local caller speaks
+ *	SMTP on a pipe, each message goes into the maildrop as a
+ *	submission of the calling user (runq's pickup takes it from
+ *	there), the caller may send to any address as with sendmail
+ *	itself, and neither STARTTLS nor AUTH is offered.
+ *
+ * SECURITY
+ *	Started as root, it reads what only root may read and then becomes
+ *	the spool owner (privs_become: groups, gid, uid, verified) before
+ *	it reads a byte from the network. Whose rights open what:
+ *	  posthorn.conf                    root (or the caller)
+ *	  smtpd_tls_cert_file, _key_file,  root, before the switch; kept
+ *	  smtpd_sasl_password_file         in memory for the session
+ *	  alias database, passwd           the spool owner
+ *	  queue files                      the spool owner
+ *	  the network (stdin/stdout)       the spool owner
+ *	With -S it runs as the caller with the maildrop group that sendmail
+ *	(setgid phdrop) kept for it across exec, with the environment
+ *	sendmail cleared; it opens nothing else of root's and writes only
+ *	the maildrop, which pickup treats as untrusted.
+ *
+ * DIAGNOSTICS
+ *	0 when the session ran (whatever the client did); EX_CONFIG for a
+ *	bad configuration, EX_NOPERM when started by neither root nor the
+ *	spool owner, EX_TEMPFAIL (after a 421 to the client) when the
+ *	spool or the TLS files cannot be used, EX_USAGE for bad options.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "netio.h"
+#include "privs.h"
+#include "smtpd.h"
+#include "spool.h"
+#include "tls.h"
+#include "util.h"
+
+/* usage - the one usage message */
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: smtpd [-C config] [-v]\n"
+	    "       smtpd [-C config] -S\n");
+	exit(EX_USAGE);
+}
+
+/* refuse - tell the client we cannot serve now, then exit */
+static void __attribute__((noreturn))
+refuse(int code, const char *what)
+{
+	static const char msg[] = "421 4.3.0 Service not available: try again later\r\n";
+
+	(void)util_write_all(1, msg, sizeof(msg) - 1);
+	die(code, "%s", what);
+}
+
+/* client_addr - the peer of descriptor 0, or TCPREMOTEIP, or "unknown" */
+static void
+client_addr(struct smtpd_client *cl)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const char *env;
+	unsigned char buf[16];
+
+	util_strlcpy(cl->addr, "unknown", sizeof(cl->addr));
+	util_strlcpy(cl->name, "unknown", sizeof(cl->name));
+	if (getpeername(0, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		    cl->addr, sizeof(cl->addr)) != NULL)
+			return;
+		if (ss.ss_family == AF_INET6 &&
+		    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    cl->addr, sizeof(cl->addr)) != NULL)
+			return;
+	}
+	/* tcpserver sets it; accepted only when it is an address */
+	if ((env = getenv("TCPREMOTEIP")) != NULL &&
+	    (inet_pton(AF_INET, env, buf) == 1 || inet_pton(AF_INET6, env, buf) == 1))
+		util_strlcpy(cl->addr, env, sizeof(cl->addr));
+}
+
+/*
+ * spool_owner - who smtpd runs as: the owner of queue/ (user posthorn
+ * on an installed system). A queue owned by root is refused: SMTP is
+ * never served as root.
+ */
+static void
+spool_owner(uid_t *uid, gid_t *gid)
+{
+	struct str q = STR_INIT;
+	struct stat st;
+
+	spool_path(&q, "queue", NULL, NULL);
+	if (stat(q.s, &st) < 0 || st.st_uid == 0)
+		refuse(EX_TEMPFAIL, "the queue is missing or owned by root: "
+		    "SMTP is not served as root");
+	*uid = st.st_uid;
+	*gid = st.st_gid;
+	str_free(&q);
+}
+
+/* owns_spool - is this process the owner of queue/ (a private instance)? */
+static int
+owns_spool(void)
+{
+	struct str q = STR_INIT;
+	struct stat st;
+	int r;
+
+	spool_path(&q, "queue", NULL, NULL);
+	r = stat(q.s, &st) == 0 && st.st_uid == geteuid();
+	str_free(&q);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct smtpd_conf c;
+	struct smtpd_client cl;
+	struct netio *nio;
+	struct str err = STR_INIT;
+	const char *conf, *cert, *key, *users;
+	char *conf_copy = NULL;
+	uid_t uid;
+	gid_t gid;
+	int ch, local = 0, verbose = 0, setid;
+
+	setid = privs_is_setid();
+	conf = getenv("POSTHORN_CONF");
+	if (setid) {
+		/* sendmail -bs: keep nothing of the caller's environment */
+		if (conf)
+			conf = conf_copy = xstrdup(conf);
+		privs_setid_start();
+	}
+	log_open("smtpd", 0);
+	log_set_service("smtpd");
+	signal(SIGPIPE, SIG_IGN);
+	while ((ch = getopt(argc, argv, "C:Sv")) != -1) {
+		switch (ch) {
+		case 'C': conf = optarg; break;
+		case 'S': local = 1; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	/* with the maildrop group, only sendmail's own configuration */
+	if (setid && getuid() != 0 && conf != NULL && privs_drop_setid() < 0)
+		die(EX_OSERR, "cannot drop privileges: %s", strerror(errno));
+	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+		refuse(EX_CONFIG, err.s);
+	log_set_file(conf_str("maillog_file"));
+	if (verbose)
+		log_set_flags(LOG_STDERR | LOG_VERBOSE);
+	spool_setup(conf_str("spool_directory"));
+	if (smtpd_conf_load(&c, local, &err) < 0)
+		refuse(EX_CONFIG, err.s);
+	memset(&cl, 0, sizeof(cl));
+	cl.rfd = 0;
+	if (local) {
+		util_strlcpy(cl.addr, "local", sizeof(cl.addr));
+		util_strlcpy(cl.name, "localhost", sizeof(cl.name));
+		cl.rfd = -1;
+	} else
+		client_addr(&cl);
+
+	/* Root's part: what only root may read, then the switch. */
+	if (!local) {
+		cert = conf_str("smtpd_tls_cert_file");
+		key = conf_str("smtpd_tls_key_file");
+		users = conf_str("smtpd_sasl_password_file");
+		if (*cert && *key) {
+			if (tls_init(&err) < 0 ||
+			    (c.tls = tls_server_new(cert, key, &err)) == NULL)
+				refuse(EX_TEMPFAIL, err.s);
+		}
+		if (c.auth && *users && smtpd_load_users(&c, users, &err) < 0)
+			refuse(EX_TEMPFAIL, err.s);
+		if (geteuid() == 0) {
+			spool_owner(&uid, &gid);
+			if (privs_become(uid, gid) < 0)
+				refuse(EX_TEMPFAIL, "cannot switch to the spool owner");
+		} else if (!owns_spool())
+			refuse(EX_NOPERM, "smtpd must be started as root or as the spool owner");
+	}
+	cl.uid = (long)getuid();	/* local mode: the caller */
+	if (chdir(spool_dir()) < 0)
+		refuse(EX_TEMPFAIL, "cannot enter the spool directory");
+	umask(077);
+	nio = netio_new(0, 1);
+	smtpd_session(nio, &c, &cl);
+	(void)netio_shutdown(nio);
+	netio_free(nio);
+	if (c.tls)
+		tls_server_free(c.tls);
+	c.tls = NULL;
+	smtpd_conf_free(&c);
+	str_free(&err);
+	free(conf_copy);
+	return 0;
+}
