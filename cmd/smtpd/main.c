@@ -11,7 +11,11 @@
  *	each accepted message into the queue (lib/net/smtpd.c). The
  *	client's address comes from getpeername on descriptor 0 (IPv4 or
  *	IPv6), else from TCPREMOTEIP (tcpserver); with neither it is
- *	"unknown" and matches no mynetworks entry.
+ *	"unknown" and matches no mynetworks entry. With
+ *	smtpd_peername_lookup its name is looked up (PTR, then the name's
+ *	addresses must include the client's) before the greeting; the
+ *	resolver (dns_servers) is opened once for this and for the checks
+ *	of smtpd_dnsbl_sites and smtpd_reject_unknown_sender_domain.
  *
  *	-S is stand-alone mode for sendmail -bs: a local caller speaks
  *	SMTP on a pipe, each message goes into the maildrop as a
@@ -57,6 +61,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "log.h"
 #include "netio.h"
 #include "privs.h"
@@ -222,6 +227,14 @@ main(int argc, char **argv)
 	if (chdir(spool_dir()) < 0)
 		refuse(EX_TEMPFAIL, "cannot enter the spool directory");
 	umask(077);
+	if (!local && (c.peername_lookup || c.dnsbl[0] != NULL ||
+	    c.reject_unknown_sender)) {
+		if ((c.dns = dns_open(&err)) == NULL)
+			log_warning("no DNS: %s: client names and DNS checks are skipped",
+			    err.s);
+		if (c.dns != NULL && c.peername_lookup)
+			smtpd_client_name(c.dns, &cl);
+	}
 	nio = netio_new(0, 1);
 	smtpd_session(nio, &c, &cl);
 	(void)netio_shutdown(nio);
@@ -229,6 +242,9 @@ main(int argc, char **argv)
 	if (c.tls)
 		tls_server_free(c.tls);
 	c.tls = NULL;
+	if (c.dns)
+		dns_close(c.dns);
+	c.dns = NULL;
 	smtpd_conf_free(&c);
 	str_free(&err);
 	free(conf_copy);

@@ -44,6 +44,7 @@ static struct conf_ent table[] = {
 	{ "dnssec_trust_anchors", T_STR, "", NULL },
 	{ "header_size_limit", T_SIZE, "102400", NULL },
 	{ "home_mailbox", T_STR, "", NULL },
+	{ "hopcount_limit", T_INT, "50", NULL },
 	{ "inet_protocols", T_STR, "all", NULL },
 	{ "mail_spool_directory", T_STR, PATH_MAIL_SPOOL_DIR, NULL },
 	{ "maillog_file", T_STR, "", NULL },
@@ -88,11 +89,15 @@ static struct conf_ent table[] = {
 	{ "smtp_tls_CApath", T_STR, "", NULL },
 	{ "smtp_tls_security_level", T_STR, "may", NULL },
 	{ "smtp_tls_wrappermode", T_BOOL, "no", NULL },
+	{ "smtpd_dnsbl_sites", T_LIST, "", NULL },
 	{ "smtpd_forbid_bare_newline", T_STR, "yes", NULL },
 	{ "smtpd_greet_pause", T_TIME, "1s", NULL },
 	{ "smtpd_hard_error_limit", T_INT, "20", NULL },
 	{ "smtpd_helo_required", T_BOOL, "no", NULL },
+	{ "smtpd_peername_lookup", T_BOOL, "yes", NULL },
 	{ "smtpd_recipient_limit", T_INT, "1000", NULL },
+	{ "smtpd_reject_invalid_helo_hostname", T_BOOL, "yes", NULL },
+	{ "smtpd_reject_unknown_sender_domain", T_BOOL, "no", NULL },
 	{ "smtpd_sasl_auth_enable", T_BOOL, "no", NULL },
 	{ "smtpd_sasl_password_file", T_STR, "", NULL },
 	{ "smtpd_session_time_limit", T_TIME, "3600s", NULL },
@@ -100,6 +105,7 @@ static struct conf_ent table[] = {
 	{ "smtpd_tls_cert_file", T_STR, "", NULL },
 	{ "smtpd_tls_key_file", T_STR, "", NULL },
 	{ "spool_directory", T_STR, PATH_SPOOL_DIR, NULL },
+	{ "unknown_address_reject_code", T_INT, "450", NULL },
 };
 
 static char *loaded_path;
@@ -224,6 +230,7 @@ static const struct {
 	{ "smtp_address_preference", "any|ipv4|ipv6" },
 	{ "smtp_tls_security_level", "none|may|encrypt|dane|verify|secure" },
 	{ "smtpd_forbid_bare_newline", "yes|reject|normalize" },
+	{ "unknown_address_reject_code", "450|550" },
 };
 
 /* check_choice - a value from choice_tab's list for its setting */

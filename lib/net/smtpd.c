@@ -89,6 +89,8 @@ smtpd_reset(struct smtpd_session *s)
 	env_init(&s->env);
 	s->in_mail = 0;
 	s->rcpt_tried = 0;
+	s->sender_done = 0;
+	str_reset(&s->sender_reply);
 }
 
 /* clean - client text for a log line */
@@ -515,6 +517,46 @@ relay:
 }
 
 /*
+ * client_checks - the DNSBL listing, the HELO name and the sender's
+ * domain, in Postfix's order (client, helo, sender), for a client that
+ * is neither local, nor authenticated, nor in mynetworks. Each answer
+ * is looked up once: the DNSBL per session, the domain per MAIL. 0
+ * pass; -1 with the reply sent.
+ */
+static int
+client_checks(struct smtpd_session *s)
+{
+	const struct smtpd_conf *c = s->c;
+
+	if (c->local || s->authed || smtpd_net_match(c, s->cl->addr))
+		return 0;
+	if (c->dnsbl != NULL && c->dnsbl[0] != NULL) {
+		if (!s->dnsbl_done)
+			(void)smtpd_dnsbl(c, s->cl->addr, &s->dnsbl_reply);
+		s->dnsbl_done = 1;
+		if (s->dnsbl_reply.len > 0) {
+			smtpd_reply(s, "%s", s->dnsbl_reply.s);
+			return -1;
+		}
+	}
+	if (c->reject_bad_helo && s->helo[0] != '\0' && !smtpd_valid_helo(s->helo)) {
+		smtpd_reply(s, "501 5.5.2 <%s>: Helo command rejected: Invalid name",
+		    s->helo);
+		return -1;
+	}
+	if (c->reject_unknown_sender) {
+		if (!s->sender_done)
+			(void)smtpd_sender_domain(c, s->env.sender, &s->sender_reply);
+		s->sender_done = 1;
+		if (s->sender_reply.len > 0) {
+			smtpd_reply(s, "%s", s->sender_reply.s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * unqualified - "<postmaster>" (RFC 5321 4.5.1), and in local mode any
  * "<user>", qualified: out gets the argument with "@domain" added. 0, or
  * -1 when the argument is not such a path.
@@ -614,7 +656,7 @@ cmd_rcpt(struct smtpd_session *s, char *arg)
 		smtpd_reply(s, "452 4.5.3 Error: too many recipients");
 		goto out;
 	}
-	if (rcpt_policy(s, addr.s) < 0)
+	if (client_checks(s) < 0 || rcpt_policy(s, addr.s) < 0)
 		goto out;
 	env_add_rcpt(&s->env, addr.s, orcpt.len ? orcpt.s : NULL, notify);
 	if (!util_is_ascii(addr.s))
@@ -845,6 +887,8 @@ smtpd_session(struct netio *nio, const struct smtpd_conf *c,
 	s.cur = C_UNKNOWN;
 	env_init(&s.env);
 	str_init(&s.line);
+	str_init(&s.dnsbl_reply);
+	str_init(&s.sender_reply);
 	util_snprintf(s.peer, sizeof(s.peer), "%s[%s]", cl->name,
 	    clean(buf, sizeof(buf), cl->addr));
 	netio_set_timeout(nio, c->timeout_ms);
@@ -869,4 +913,6 @@ smtpd_session(struct netio *nio, const struct smtpd_conf *c,
 	summary(&s);
 	env_free(&s.env);
 	str_free(&s.line);
+	str_free(&s.dnsbl_reply);
+	str_free(&s.sender_reply);
 }

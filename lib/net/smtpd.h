@@ -19,6 +19,17 @@
  * it logs the session's summary line. smtpd_conf_load fills a struct
  * smtpd_conf from posthorn.conf and returns 0, or -1 with the reason in
  * err; smtpd_conf_free releases it (safe to call twice).
+ *
+ * Client checks (smtpd_policy.c), each with DNS through c->dns, which
+ * the main opens (NULL: every check that needs DNS is skipped):
+ * smtpd_client_name fills cl->name with the forward-confirmed name of
+ * cl->addr, "unknown" otherwise; smtpd_valid_helo is 1 when a HELO
+ * argument is a host name or an address literal; smtpd_dnsbl_name
+ * makes the DNSBL query name of an address (0, or -1 for no address);
+ * smtpd_dnsbl is 1 when the client is listed in one of
+ * smtpd_dnsbl_sites, with the 554 reply in reply, else 0 (a DNS failure
+ * is logged and is no listing); smtpd_sender_domain is 0 when the
+ * sender's domain may be used, else -1 with the 4xx/5xx reply in reply.
  */
 #ifndef PH_SMTPD_H
 #define PH_SMTPD_H
@@ -27,6 +38,7 @@
 
 #include "str.h"
 
+struct dns_ctx;
 struct netio;
 struct tls_server;
 
@@ -67,6 +79,13 @@ struct smtpd_conf {
 	struct smtpd_user *users;	/* AUTH offered (after TLS) when any */
 	size_t		 nusers;
 	int		 auth;		/* smtpd_sasl_auth_enable */
+	struct dns_ctx	*dns;		/* the main's resolver; NULL: no DNS checks */
+	int		 peername_lookup; /* smtpd_peername_lookup */
+	char		**dnsbl;	/* smtpd_dnsbl_sites */
+	int		 reject_bad_helo; /* smtpd_reject_invalid_helo_hostname */
+	int		 reject_unknown_sender; /* smtpd_reject_unknown_sender_domain */
+	int		 unknown_code;	/* unknown_address_reject_code */
+	long		 hopcount_limit;
 };
 
 /* who is at the other end */
@@ -87,5 +106,10 @@ void	 smtpd_session(struct netio *, const struct smtpd_conf *,
 int	 smtpd_net_parse(const char *, struct smtpd_net *);
 int	 smtpd_net_match(const struct smtpd_conf *, const char *);
 int	 smtpd_auth_check(const struct smtpd_conf *, const char *, const char *);
+void	 smtpd_client_name(struct dns_ctx *, struct smtpd_client *);
+int	 smtpd_valid_helo(const char *);
+int	 smtpd_dnsbl_name(const char *, const char *, struct str *);
+int	 smtpd_dnsbl(const struct smtpd_conf *, const char *, struct str *);
+int	 smtpd_sender_domain(const struct smtpd_conf *, const char *, struct str *);
 
 #endif

@@ -16,6 +16,12 @@
  *	message early, so what follows them can never become a second
  *	message.
  *
+ *	While the header lasts (to the first empty line, or a line that is
+ *	neither a field nor a continuation) the Received: fields are
+ *	counted: a message that comes with hopcount_limit of them or more
+ *	is looping, and is refused after its end (554 5.4.6 Too many hops)
+ *	with nothing stored, as Postfix does.
+ *
  *	Network mode writes a queue entry (spool_queue_begin, the message,
  *	spool_queue_finish: fsync, rename, directory fsync), local mode
  *	(sendmail -bs) a maildrop entry that runq's pickup validates. The
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "conf.h"
@@ -170,6 +177,29 @@ commit(struct sink *k)
 	return spool_queue_finish(&k->w, env, NULL, &k->err);
 }
 
+/*
+ * header_line - the header state after one line that starts at p: 1
+ * still in the header, 0 the header is over. *hops counts Received:.
+ */
+static int
+header_line(const char *p, size_t n, long *hops)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (p[0] == ' ' || p[0] == '\t')
+		return 1;	/* a continuation */
+	for (i = 0; i < n && p[i] != ':'; i++)
+		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 127)
+			return 0;
+	if (i == 0 || i == n)
+		return 0;
+	if (i == 8 && strncasecmp(p, "Received", 8) == 0)
+		(*hops)++;
+	return 1;
+}
+
 /* normalize - bare CRs become LFs (smtpd_forbid_bare_newline = normalize) */
 static void
 normalize(struct str *line)
@@ -192,7 +222,8 @@ smtpd_data(struct smtpd_session *s)
 	struct str line = STR_INIT;
 	char b1[LOG_CLEAN_MAX + 1];
 	const char *bare = NULL;
-	int r, flags, bol = 1, prev_crlf = 1, toobig = 0;
+	int r, flags, bol = 1, prev_crlf = 1, toobig = 0, in_hdr = 1, loops = 0;
+	long hops = 0;
 	size_t skip;
 
 	memset(&k, 0, sizeof(k));
@@ -238,6 +269,16 @@ smtpd_data(struct smtpd_session *s)
 				normalize(&line);
 		}
 		skip = bol && line.len > 0 && line.s[0] == '.';
+		if (bol && in_hdr) {
+			in_hdr = header_line(line.s + skip, line.len - skip, &hops);
+			if (s->c->hopcount_limit > 0 && hops >= s->c->hopcount_limit &&
+			    !loops) {
+				loops = 1;
+				toobig = 1;	/* store nothing more */
+				spool_writer_abort(&k.w);
+				k.open = 0;
+			}
+		}
 		if (!toobig)
 			put(&k, line.s + skip, line.len - skip);
 		if (r == NETIO_OK) {
@@ -253,7 +294,12 @@ smtpd_data(struct smtpd_session *s)
 			k.open = 0;
 		}
 	}
-	if (toobig) {
+	if (loops) {
+		log_info("NOQUEUE: reject: DATA from %s: %ld Received: header lines "
+		    "(hopcount_limit %ld); from=<%s>", s->peer, hops, s->c->hopcount_limit,
+		    log_clean(b1, sizeof(b1), s->env.sender, strlen(s->env.sender)));
+		smtpd_reply(s, "554 5.4.6 Too many hops");
+	} else if (toobig) {
 		log_info("NOQUEUE: reject: DATA from %s: message of more than %lld bytes",
 		    s->peer, s->c->size_limit);
 		smtpd_reply(s, "552 5.3.4 Error: message file too big");

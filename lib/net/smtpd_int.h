@@ -39,6 +39,10 @@ struct smtpd_session {
 	char			 last[512];	/* the last reply, for logs */
 	int			 ok[C_COUNT], total[C_COUNT];
 	long			 queued;	/* messages accepted */
+	int			 dnsbl_done;	/* the DNSBL answer is known */
+	struct str		 dnsbl_reply;	/* the 554 when listed, else empty */
+	int			 sender_done;	/* the sender domain is checked */
+	struct str		 sender_reply;	/* its refusal, else empty */
 };
 
 void	 smtpd_reply(struct smtpd_session *, const char *, ...)

@@ -51,11 +51,16 @@
 #   _26._tcp.mx2...         TLSA 3 1 1 with 2 bytes only
 #   xn--bcher-kva.test      MX 10 mx1, A 127.0.0.15 (bücher.test)
 #   2.0.0.127.zen.test      A 127.0.0.2, TXT "listed: test entry"
+#   3.0.0.127.zen.test      A 127.0.0.2 only (listed, no text)
+#   6.0.0.127.zen.test      A 127.255.255.254 (a DNSBL's error code)
 #   x.broken.test           broken.test is delegated to a dead server
 #   dN.bench.test           N = 1..100: MX 10 sink.bench.test (A 127.0.0.1)
 # Zone plain.test., delegated from test. without DS, never signed:
 #   plain.test              MX 10 mx.plain.test (A 127.0.0.31, TLSA on _25._tcp)
-# Reverse: 127.0.0.11 -> mx1.example.test, 2001:db8::25 -> mx1.example.test
+# Reverse: 127.0.0.11 -> mx1.example.test, 2001:db8::25 -> mx1.example.test,
+#   127.0.0.12 -> mx2.example.test (confirmed), 127.0.0.3 -> mx2.example.test
+#   (not confirmed: its address is .12), 127.0.0.4 -> nohost.example.test
+#   (NXDOMAIN), 127.0.0.5 -> x.broken.test (SERVFAIL)
 
 PH_DNS_PORT=${PH_DNS_PORT:-41053}
 PH_DNS_DEAD_PORT=${PH_DNS_DEAD_PORT:-$((PH_DNS_PORT + 1))}
@@ -127,6 +132,8 @@ xn--bcher-kva.test.    IN MX 10 mx1.example.test.
 xn--bcher-kva.test.    IN A  127.0.0.15
 2.0.0.127.zen.test.    IN A   127.0.0.2
 2.0.0.127.zen.test.    IN TXT "listed: test entry"
+3.0.0.127.zen.test.    IN A   127.0.0.2
+6.0.0.127.zen.test.    IN A   127.255.255.254
 broken.test.           IN NS ns.broken.test.
 ns.broken.test.        IN A  127.0.0.1
 sink.bench.test.       IN A  127.0.0.1
@@ -151,6 +158,10 @@ EOF
 @   IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300
 @   IN NS  ns.test.
 11.0.0 IN PTR mx1.example.test.
+12.0.0 IN PTR mx2.example.test.
+3.0.0  IN PTR mx2.example.test.
+4.0.0  IN PTR nohost.example.test.
+5.0.0  IN PTR x.broken.test.
 EOF
 	cat > "$1/rev6.zone" <<EOF
 \$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.

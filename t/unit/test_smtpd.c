@@ -116,6 +116,53 @@ START_TEST(test_auth)
 }
 END_TEST
 
+/* smtpd_valid_helo: reject_invalid_helo_hostname's syntax */
+START_TEST(test_helo)
+{
+	static const char *good[] = {
+		"client.example", "localhost", "host_1.example.", "a-b.c-d.example",
+		"[192.0.2.1]", "[IPv6:2001:db8::1]", "[ipv6:::1]", "192.0.2.1",
+		"2001:db8::1", "x1.2.3",
+	};
+	static const char *bad[] = {
+		"", "a!b.example", "-x.example", "x-.example", "x..example", ".x",
+		"1.2.3", "123", "[1.2.3.999]", "[]", "[192.0.2.1", "[IPv6:192.0.2.1]",
+		"[2001:db8::1]", "a b", "a.example..",
+	};
+	char big[300];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(good); i++)
+		ck_assert_msg(smtpd_valid_helo(good[i]) == 1, "%s", good[i]);
+	for (i = 0; i < ARRAY_LEN(bad); i++)
+		ck_assert_msg(smtpd_valid_helo(bad[i]) == 0, "%s", bad[i]);
+	memset(big, 'a', 64);
+	strcpy(big + 64, ".example");
+	ck_assert_int_eq(smtpd_valid_helo(big), 0);	/* a 64-byte label */
+	memset(big, 'a', 63);
+	strcpy(big + 63, ".example");
+	ck_assert_int_eq(smtpd_valid_helo(big), 1);
+}
+END_TEST
+
+/* smtpd_dnsbl_name: reversed octets, reversed nibbles */
+START_TEST(test_dnsbl_name)
+{
+	struct str out = STR_INIT;
+
+	ck_assert_int_eq(smtpd_dnsbl_name("192.0.2.1", "zen.test", &out), 0);
+	ck_assert_str_eq(out.s, "1.2.0.192.zen.test");
+	ck_assert_int_eq(smtpd_dnsbl_name("::ffff:127.0.0.2", "zen.test", &out), 0);
+	ck_assert_str_eq(out.s, "2.0.0.127.zen.test");
+	ck_assert_int_eq(smtpd_dnsbl_name("2001:db8::25", "bl.test", &out), 0);
+	ck_assert_str_eq(out.s, "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "8.b.d.0.1.0.0.2.bl.test");
+	ck_assert_int_eq(smtpd_dnsbl_name("unknown", "zen.test", &out), -1);
+	ck_assert_int_eq(smtpd_dnsbl_name("local", "zen.test", &out), -1);
+	str_free(&out);
+}
+END_TEST
+
 Suite *
 smtpd_suite(void)
 {
@@ -125,6 +172,8 @@ smtpd_suite(void)
 	tcase_add_loop_test(tc, test_parse, 0, (int)ARRAY_LEN(parse_cases));
 	tcase_add_loop_test(tc, test_match, 0, (int)ARRAY_LEN(match_cases));
 	tcase_add_test(tc, test_auth);
+	tcase_add_test(tc, test_helo);
+	tcase_add_test(tc, test_dnsbl_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
