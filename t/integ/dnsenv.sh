@@ -51,7 +51,7 @@
 #   _26._tcp.mx2...         TLSA 3 1 1 with 2 bytes only
 #   xn--bcher-kva.test      MX 10 mx1, A 127.0.0.15 (bücher.test)
 #   2.0.0.127.zen.test      A 127.0.0.2, TXT "listed: test entry"
-#   3.0.0.127.zen.test      A 127.0.0.2 only (listed, no text)
+#   7.0.0.127.zen.test      A 127.0.0.2 only (listed, no text)
 #   6.0.0.127.zen.test      A 127.255.255.254 (a DNSBL's error code)
 #   x.broken.test           broken.test is delegated to a dead server
 #   dN.bench.test           N = 1..100: MX 10 sink.bench.test (A 127.0.0.1)
@@ -132,7 +132,7 @@ xn--bcher-kva.test.    IN MX 10 mx1.example.test.
 xn--bcher-kva.test.    IN A  127.0.0.15
 2.0.0.127.zen.test.    IN A   127.0.0.2
 2.0.0.127.zen.test.    IN TXT "listed: test entry"
-3.0.0.127.zen.test.    IN A   127.0.0.2
+7.0.0.127.zen.test.    IN A   127.0.0.2
 6.0.0.127.zen.test.    IN A   127.255.255.254
 broken.test.           IN NS ns.broken.test.
 ns.broken.test.        IN A  127.0.0.1

@@ -75,9 +75,9 @@ check "listed client refused at RCPT with the zone's text" \
 	has bl2 "^554 5.7.1 Service unavailable; Client host \[127.0.0.2\] blocked using zen.test; listed: test entry"
 check "listed client: rejection logged" \
 	grep -q "NOQUEUE: reject: RCPT from unknown\[127.0.0.2\]: 554 5.7.1 Service unavailable; Client host \[127.0.0.2\] blocked using zen.test" "$D/log"
-CONF=$D/bl.conf rcpt1 bl3 127.0.0.3 client.example s@example.test
+CONF=$D/bl.conf rcpt1 bl7 127.0.0.7 client.example s@example.test
 check "listed without TXT: the reply ends with the zone" \
-	grep -q "^554 5.7.1 Service unavailable; Client host \[127.0.0.3\] blocked using zen.test.$" "$D/out.bl3"
+	grep -q "^554 5.7.1 Service unavailable; Client host \[127.0.0.7\] blocked using zen.test.$" "$D/out.bl7"
 CONF=$D/bl.conf rcpt1 bl6 127.0.0.6 client.example s@example.test
 check "a DNSBL error code (127.255.255.254) is no listing" has bl6 "^250 2.1.5"
 CONF=$D/bl.conf rcpt1 bl12 127.0.0.12 client.example s@example.test
