@@ -261,7 +261,8 @@ run_path(const char *path, const char *name, struct opts *o, char **extra)
 /*
  * run_smtpd - sendmail -bs: replace this process with "smtpd -S", which
  * speaks SMTP on stdin/stdout and writes each message into the maildrop
- * as this user's submission. The maildrop group is kept across the exec
+ * as this user's submission, and starts runq afterwards for root or a
+ * private instance unless -odq. The maildrop group is kept across the exec
  * (smtpd is not set-id itself; the environment was cleared at the
  * start), so that sendmail never links the network layer.
  */
@@ -278,6 +279,8 @@ run_smtpd(struct opts *o)
 		argv[n++] = (char *)o->conf;
 	}
 	argv[n++] = (char *)"-S";
+	if (o->dmode == D_QUEUE)
+		argv[n++] = (char *)"-Q";	/* no runq afterwards */
 	argv[n] = NULL;
 	execv(path, argv);
 	die(EX_UNAVAILABLE, "cannot run %s: %s", path, strerror(errno));

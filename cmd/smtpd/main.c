@@ -3,7 +3,7 @@
  *
  * SUMMARY
  *	smtpd [-C config] [-v]
- *	smtpd [-C config] -S
+ *	smtpd [-C config] -S [-Q]
  *
  * DESCRIPTION
  *	Speaks SMTP on standard input and output, as inetd, xinetd,
@@ -21,7 +21,11 @@
  *	SMTP on a pipe, each message goes into the maildrop as a
  *	submission of the calling user (runq's pickup takes it from
  *	there), the caller may send to any address as with sendmail
- *	itself, and neither STARTTLS nor AUTH is offered.
+ *	itself, and neither STARTTLS nor AUTH is offered. A message
+ *	without Date: or Message-ID: gets them. When the session queued
+ *	anything and the caller is root or owns the instance, runq is
+ *	started in the background afterwards, as sendmail does, unless -Q
+ *	(sendmail -bs -odq) says to leave the mail queued.
  *
  * SECURITY
  *	Started as root, it reads what only root may read and then becomes
@@ -48,11 +52,13 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +81,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: smtpd [-C config] [-v]\n"
-	    "       smtpd [-C config] -S\n");
+	    "       smtpd [-C config] -S [-Q]\n");
 	exit(EX_USAGE);
 }
 
@@ -114,6 +120,57 @@ client_addr(struct smtpd_client *cl)
 	if ((env = getenv("TCPREMOTEIP")) != NULL &&
 	    (inet_pton(AF_INET, env, buf) == 1 || inet_pton(AF_INET6, env, buf) == 1))
 		util_strlcpy(cl->addr, env, sizeof(cl->addr));
+}
+
+/*
+ * start_runq - sendmail -bs for root or a private instance: runq in the
+ * background, detached, without the maildrop group, as sendmail starts
+ * it after a submission.
+ */
+static void
+start_runq(const char *conf, int named)
+{
+	char *path = xasprintf("%s/runq", conf_str("command_directory"));
+	char *argv[4];
+	pid_t pid;
+	int n = 0, fd, status;
+
+	argv[n++] = (char *)"runq";
+	if (conf != NULL) {
+		argv[n++] = (char *)"-C";
+		argv[n++] = (char *)conf;
+	}
+	argv[n] = NULL;
+	if (named && conf == NULL) {
+		log_warning("cannot resolve the configuration's path: not starting runq");
+		free(path);
+		return;
+	}
+	if ((pid = fork()) < 0) {
+		log_warning("cannot fork to deliver: %s (the mail stays queued)",
+		    strerror(errno));
+		free(path);
+		return;
+	}
+	if (pid == 0) {
+		if (privs_is_setid() && privs_drop_setid() < 0)
+			_exit(EX_OSERR);
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		execv(path, argv);
+		_exit(EX_UNAVAILABLE);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	free(path);
 }
 
 /*
@@ -158,10 +215,11 @@ main(int argc, char **argv)
 	struct netio *nio;
 	struct str err = STR_INIT;
 	const char *conf, *cert, *key, *users;
-	char *conf_copy = NULL;
+	char *conf_copy = NULL, *conf_abs = NULL;
 	uid_t uid;
 	gid_t gid;
-	int ch, local = 0, verbose = 0, setid;
+	long queued;
+	int ch, local = 0, verbose = 0, setid, noqueue_run = 0;
 
 	setid = privs_is_setid();
 	conf = getenv("POSTHORN_CONF");
@@ -174,9 +232,10 @@ main(int argc, char **argv)
 	log_open("smtpd", 0);
 	log_set_service("smtpd");
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "C:Sv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:QSv")) != -1) {
 		switch (ch) {
 		case 'C': conf = optarg; break;
+		case 'Q': noqueue_run = 1; break;
 		case 'S': local = 1; break;
 		case 'v': verbose = 1; break;
 		default: usage();
@@ -224,6 +283,8 @@ main(int argc, char **argv)
 			refuse(EX_NOPERM, "smtpd must be started as root or as the spool owner");
 	}
 	cl.uid = (long)getuid();	/* local mode: the caller */
+	if (local && conf != NULL)
+		conf_abs = realpath(conf, NULL);	/* for runq, after the chdir */
 	if (chdir(spool_dir()) < 0)
 		refuse(EX_TEMPFAIL, "cannot enter the spool directory");
 	umask(077);
@@ -236,9 +297,11 @@ main(int argc, char **argv)
 			smtpd_client_name(c.dns, &cl);
 	}
 	nio = netio_new(0, 1);
-	smtpd_session(nio, &c, &cl);
+	queued = smtpd_session(nio, &c, &cl);
 	(void)netio_shutdown(nio);
 	netio_free(nio);
+	if (local && queued > 0 && !noqueue_run && (getuid() == 0 || owns_spool()))
+		start_runq(conf ? conf_abs : NULL, conf != NULL);
 	if (c.tls)
 		tls_server_free(c.tls);
 	c.tls = NULL;
@@ -248,5 +311,6 @@ main(int argc, char **argv)
 	smtpd_conf_free(&c);
 	str_free(&err);
 	free(conf_copy);
+	free(conf_abs);
 	return 0;
 }

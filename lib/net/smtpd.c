@@ -872,7 +872,7 @@ serve(struct smtpd_session *s, int rejected)
 }
 
 /* smtpd_session - serve one client until it leaves; see smtpd.h */
-void
+long
 smtpd_session(struct netio *nio, const struct smtpd_conf *c,
     const struct smtpd_client *cl)
 {
@@ -915,4 +915,5 @@ smtpd_session(struct netio *nio, const struct smtpd_conf *c,
 	str_free(&s.line);
 	str_free(&s.dnsbl_reply);
 	str_free(&s.sender_reply);
+	return s.queued;
 }

@@ -16,7 +16,8 @@
  *
  * Error contract: smtpd_session returns when the session is over (QUIT,
  * the client went away, a timeout, too many errors) and never exits;
- * it logs the session's summary line. smtpd_conf_load fills a struct
+ * it logs the session's summary line and returns the number of
+ * messages accepted. smtpd_conf_load fills a struct
  * smtpd_conf from posthorn.conf and returns 0, or -1 with the reason in
  * err; smtpd_conf_free releases it (safe to call twice).
  *
@@ -99,7 +100,7 @@ struct smtpd_client {
 int	 smtpd_conf_load(struct smtpd_conf *, int, struct str *);
 int	 smtpd_load_users(struct smtpd_conf *, const char *, struct str *);
 void	 smtpd_conf_free(struct smtpd_conf *);
-void	 smtpd_session(struct netio *, const struct smtpd_conf *,
+long	 smtpd_session(struct netio *, const struct smtpd_conf *,
 	    const struct smtpd_client *);
 
 /* smtpd_policy.c: also used by the tests */

@@ -20,7 +20,8 @@
  *	neither a field nor a continuation) the Received: fields are
  *	counted: a message that comes with hopcount_limit of them or more
  *	is looping, and is refused after its end (554 5.4.6 Too many hops)
- *	with nothing stored, as Postfix does.
+ *	with nothing stored, as Postfix does. In local mode (sendmail -bs)
+ *	a header without Date: or Message-ID: gets them at its end.
  *
  *	Network mode writes a queue entry (spool_queue_begin, the message,
  *	spool_queue_finish: fsync, rename, directory fsync), local mode
@@ -200,6 +201,29 @@ header_line(const char *p, size_t n, long *hops)
 	return 1;
 }
 
+/*
+ * local_fields - sendmail -bs: the Date: and Message-ID: a local
+ * submission lacks, added at the end of its header as sendmail and
+ * Postfix (local_header_rewrite_clients) add them.
+ */
+static void
+local_fields(struct sink *k, int date, int msgid)
+{
+	struct smtpd_session *s = k->s;
+	struct str f = STR_INIT;
+	char d[64];
+
+	if (!date) {
+		util_rfc5322_date(d, sizeof(d), s->env.arrival);
+		str_printf(&f, "Date: %s\n", d);
+	}
+	if (!msgid)
+		str_printf(&f, "Message-ID: <%s@%s>\n", s->env.id, s->c->myhostname);
+	if (f.len > 0)
+		put(k, f.s, f.len);
+	str_free(&f);
+}
+
 /* normalize - bare CRs become LFs (smtpd_forbid_bare_newline = normalize) */
 static void
 normalize(struct str *line)
@@ -223,6 +247,7 @@ smtpd_data(struct smtpd_session *s)
 	char b1[LOG_CLEAN_MAX + 1];
 	const char *bare = NULL;
 	int r, flags, bol = 1, prev_crlf = 1, toobig = 0, in_hdr = 1, loops = 0;
+	int has_date = 0, has_msgid = 0;
 	long hops = 0;
 	size_t skip;
 
@@ -256,8 +281,11 @@ smtpd_data(struct smtpd_session *s)
 		}
 		/* the end: "." CR LF at the start of a line after CR LF */
 		if (r == NETIO_OK && bol && prev_crlf && (flags & NETIO_LINE_CRLF) &&
-		    line.len == 1 && line.s[0] == '.')
+		    line.len == 1 && line.s[0] == '.') {
+			if (in_hdr && s->c->local && !toobig)
+				local_fields(&k, has_date, has_msgid);
 			break;
+		}
 		if (r == NETIO_OK && flags == 0) {
 			/* the last bytes before the end of input: no line end */
 			continue;
@@ -271,6 +299,12 @@ smtpd_data(struct smtpd_session *s)
 		skip = bol && line.len > 0 && line.s[0] == '.';
 		if (bol && in_hdr) {
 			in_hdr = header_line(line.s + skip, line.len - skip, &hops);
+			if (in_hdr && strncasecmp(line.s + skip, "Date:", 5) == 0)
+				has_date = 1;
+			if (in_hdr && strncasecmp(line.s + skip, "Message-ID:", 11) == 0)
+				has_msgid = 1;
+			if (!in_hdr && s->c->local && !toobig)
+				local_fields(&k, has_date, has_msgid);
 			if (s->c->hopcount_limit > 0 && hops >= s->c->hopcount_limit &&
 			    !loops) {
 				loops = 1;

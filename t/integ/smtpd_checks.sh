@@ -1,10 +1,11 @@
 #!/bin/bash
 # smtpd_checks.sh - smtpd's client checks against a real unbound on
-# loopback (dnsenv.sh): the forward-confirmed client name in logs and
+# loopback (dnsenv.sh), and sendmail -bs: the forward-confirmed client name in logs and
 # Received:, DNSBL listings (smtpd_dnsbl_sites), the HELO syntax
 # (smtpd_reject_invalid_helo_hostname), the sender's domain
 # (smtpd_reject_unknown_sender_domain, unknown_address_reject_code) and
-# mail loops (hopcount_limit). The client address is set as tcpserver
+# mail loops (hopcount_limit); sendmail -bs adds Date: and Message-ID:
+# and starts runq. The client address is set as tcpserver
 # does (TCPREMOTEIP) on the socketpair of smtpdrive.py.
 . "$SRCDIR/t/integ/lib.sh"
 . "$SRCDIR/t/integ/dnsenv.sh"
@@ -168,4 +169,32 @@ CONF=$D/hop5.conf session hopsf 127.0.0.2 "EHLO c.example\r\nMAIL FROM:<s@exampl
 check "hopcount_limit = 6: fields after a folded one counted, case-blind" has hopsf "^554 5.4.6"
 CONF=$D/hop5.conf session hopsg 127.0.0.2 "EHLO c.example\r\nMAIL FROM:<s@example.test>\r\nRCPT TO:<$ME@$L>\r\nDATA\r\nSubject: g\r\n$(rx 5)\r\n$(rx 9)\r\n.\r\nQUIT\r\n"
 check "hopcount_limit = 6: 5 accepted" has hopsg "^250 2.0.0 Ok: queued"
+
+# --- sendmail -bs: header fields, runq afterwards -------------------------------------
+MB=$D/mail/$ME
+bs() { printf 'HELO local\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n%bSubject: %s\r\n\r\nbody\r\n.\r\nQUIT\r\n' "$ME@$L" "$ME" "$1" "$2" |
+	sm -bs "${@:3}" > "$D/out.bs" 2>&1; }
+bs "" bs-queued -odq
+check "sendmail -bs -odq: queued" grep -q '^250 2.0.0 Ok: queued' "$D/out.bs"
+sleep 1
+check "sendmail -bs -odq: runq not started (still in the maildrop)" 	[ "$(find "$D/spool/maildrop" -type f | wc -l)" = 1 ]
+bs "Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nMessage-ID: <own@client.example>\r\n" bs-own
+# root or a private instance: runq in the background delivers both
+for _ in $(seq 100); do
+	grep -q 'Subject: bs-own' "$MB" 2> /dev/null && grep -q 'Subject: bs-queued' "$MB" && break
+	sleep 0.1
+done
+check "sendmail -bs: runq started afterwards delivered the mail" grep -q 'Subject: bs-own' "$MB"
+check "sendmail -bs: the maildrop is empty" [ "$(find "$D/spool/maildrop" -type f | wc -l)" = 0 ]
+# the header of each message, as delivered
+hdr() { awk -v s="Subject: $1" '/^From /{h=""; inh=1} inh{h=h $0 "\n"} /^$/{if (inh && index(h, s)) printf "%s", h; inh=0}' "$MB"; }
+hdr bs-queued > "$D/h.queued"
+hdr bs-own > "$D/h.own"
+check "sendmail -bs: Message-ID: added" grep -Eq '^Message-ID: <[0-9A-F]+@host.example.org>' "$D/h.queued"
+check "sendmail -bs: Date: added" grep -Eq '^Date: [A-Z][a-z][a-z], ' "$D/h.queued"
+check "sendmail -bs: own Date: and Message-ID: kept, none added" \
+	sh -c "[ \$(grep -c '^Date:' '$D/h.own') = 1 ] && [ \$(grep -c '^Message-ID:' '$D/h.own') = 1 ] && grep -q 'own@client.example' '$D/h.own'"
+check "SMTP from the network gets no Message-ID: added" \
+	sh -c "! grep -l 'Subject: name11' $D/spool/queue/*/*.msg | xargs grep -q '^Message-ID:'"
+sleep 0.5	# the background runq is done once the mail is delivered
 finish
