@@ -99,6 +99,24 @@ CONF=$D/bl.conf session blmany 127.0.0.2 "EHLO c.example\r\nMAIL FROM:<s@example
 check "every RCPT of a listed client refused, DATA without recipients" \
 	[ "$(count blmany '^554 5.7.1 Service')" = 2 ] && has blmany "^554 5.5.1 Error: no valid recipients"
 
+if command -v openssl > /dev/null &&
+    "$SRCDIR/t/integ/mkcerts.sh" "$D/tls" host.example.org > /dev/null 2>&1; then
+	chmod 600 "$D/tls/server-rsa.key"
+	printf 'alice:%s\n' "$(openssl passwd -6 's3cret')" > "$D/users"
+	chmod 600 "$D/users"
+	mkconf blauth "smtpd_dnsbl_sites = zen.test" "smtpd_tls_cert_file = $D/tls/server-rsa.crt" \
+		"smtpd_tls_key_file = $D/tls/server-rsa.key" \
+		"smtpd_sasl_auth_enable = yes" "smtpd_sasl_password_file = $D/users"
+	printf 'Subject: blauth\n\nx\n' | CONF=$D/blauth.conf drive --env TCPREMOTEIP=127.0.0.2 \
+		send --tls "$D/tls/ca.crt" --auth alice:s3cret s@example.test "$ME@$L" > "$D/out.blauth" 2>&1
+	check "listed client that authenticated is exempt" grep -q '^OK' "$D/out.blauth"
+	printf 'Subject: blauth\n\nx\n' | CONF=$D/blauth.conf drive --env TCPREMOTEIP=127.0.0.2 \
+		send --tls "$D/tls/ca.crt" s@example.test "$ME@$L" > "$D/out.blauth2" 2>&1
+	check "the same client over TLS without AUTH is refused" grep -q '554.*blocked using zen.test' "$D/out.blauth2"
+else
+	skip_check "DNSBL and AUTH" "openssl is not installed"
+fi
+
 # --- HELO syntax -------------------------------------------------------------------
 for h in 'a!b.example' '-x.example' 'x..example' '1.2.3' '[1.2.3.999]' 'under_score-.example'; do
 	rcpt1 helo 127.0.0.2 "$h" s@example.test
