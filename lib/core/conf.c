@@ -59,7 +59,7 @@ static struct conf_ent table[] = {
 	{ "mydomain", T_STR, NULL, NULL },		/* computed */
 	{ "myhostname", T_STR, NULL, NULL },		/* computed */
 	{ "mynetworks", T_LIST, "127.0.0.0/8, [::1]/128", NULL },
-	{ "myorigin", T_STR, "$myhostname", NULL },
+	{ "myorigin", T_STR, NULL, NULL },		/* computed */
 	{ "queue_minfree", T_SIZE, "0", NULL },
 	{ "recipient_delimiter", T_STR, "", NULL },
 	{ "relay_domains", T_LIST, "", NULL },
@@ -111,6 +111,9 @@ static struct conf_ent table[] = {
 static char *loaded_path;
 static char hostname_buf[256];
 static char domain_buf[256];
+static const char *mailname_path = PATH_MAILNAME;
+static char mailname_buf[256];
+static int mailname_read;
 
 /* lookup - find a table entry */
 static struct conf_ent *
@@ -128,7 +131,57 @@ lookup(const char *name, size_t len)
 static int expand(const char *, struct str *, int, struct str *);
 
 /*
- * computed_default - myhostname and mydomain come from the system.
+ * mailname - the first word of the first line of the mailname file
+ * (PATH_MAILNAME, chosen with configure --with-mailname, or the one
+ * conf_mailname_file named), read once; NULL
+ * when the build names no file, the file cannot be read, or the line
+ * is empty or holds a "$" or a control character.
+ */
+static const char *
+mailname(void)
+{
+	FILE *fp;
+	char *p;
+	size_t n;
+
+	if (mailname_path == NULL || mailname_path[0] == '\0')
+		return NULL;
+	if (!mailname_read) {
+		mailname_read = 1;
+		if ((fp = fopen(mailname_path, "re")) != NULL) {
+			if (fgets(mailname_buf, sizeof(mailname_buf), fp) == NULL)
+				mailname_buf[0] = '\0';
+			fclose(fp);
+			p = mailname_buf + strspn(mailname_buf, " \t");
+			n = strcspn(p, " \t\r\n");
+			memmove(mailname_buf, p, n);
+			mailname_buf[n] = '\0';
+			for (p = mailname_buf; *p; p++)
+				if (*p == '$' || iscntrl((unsigned char)*p))
+					mailname_buf[0] = '\0';
+			util_lowercase(mailname_buf);
+		}
+	}
+	return mailname_buf[0] ? mailname_buf : NULL;
+}
+
+/*
+ * conf_mailname_file - read myorigin's default from path (NULL or "":
+ * none) instead of the mailname file chosen at build time; the file is
+ * read again at the next use.
+ */
+void
+conf_mailname_file(const char *path)
+{
+	mailname_path = path;
+	mailname_read = 0;
+	mailname_buf[0] = '\0';
+}
+
+/*
+ * computed_default - myhostname and mydomain come from the system;
+ * myorigin is the mailname file's name when there is one, else
+ * $myhostname.
  * mydomain is myhostname's value, which may refer to other settings:
  * NULL with err when that expansion fails (depth as in expand).
  */
@@ -136,8 +189,10 @@ static const char *
 computed_default(const struct conf_ent *e, int depth, struct str *err)
 {
 	struct str h = STR_INIT;
-	const char *dot;
+	const char *dot, *m;
 
+	if (strcmp(e->name, "myorigin") == 0)
+		return (m = mailname()) != NULL ? m : "$myhostname";
 	if (hostname_buf[0] == '\0') {
 		if (gethostname(hostname_buf, sizeof(hostname_buf) - 1) < 0 ||
 		    hostname_buf[0] == '\0')

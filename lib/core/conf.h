@@ -36,5 +36,6 @@ void	 conf_list_free(char **);
 int	 conf_list_has(const char *, const char *);
 int	 conf_print(FILE *, const char *, int);
 const char *conf_default_path(void);
+void	 conf_mailname_file(const char *);
 
 #endif

@@ -571,11 +571,17 @@ conf_setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(conf_dir));
 	ck_assert_int_ge(util_snprintf(conf_file, sizeof(conf_file),
 	    "%s/posthorn.conf", conf_dir), 0);
+	/* the defaults below do not depend on the host's /etc/mailname */
+	conf_mailname_file(NULL);
 }
 
 static void
 conf_teardown(void)
 {
+	char path[128];
+
+	if (util_snprintf(path, sizeof(path), "%s/mailname", conf_dir) >= 0)
+		unlink(path);
 	unlink(conf_file);
 	rmdir(conf_dir);
 }
@@ -834,6 +840,53 @@ START_TEST(test_conf_set_checked)
 END_TEST
 
 /*
+ * configure --with-mailname (Debian: /etc/mailname): the first word of
+ * the file's first line, in lower case, is myorigin's default; a missing
+ * file, an empty line or one with a "$" leaves $myhostname. A value set
+ * in posthorn.conf wins.
+ */
+START_TEST(test_conf_mailname)
+{
+	static const struct {
+		const char	*text;	/* NULL: no file */
+		const char	*want;
+	} c[] = {
+		{ "Mail.Example.ORG\n", "mail.example.org" },
+		{ "  mail.example.org  trailing words\nsecond.example\n", "mail.example.org" },
+		{ "mail.example.org", "mail.example.org" },
+		{ NULL, "h.example.net" },
+		{ "\n", "h.example.net" },
+		{ "$myhostname.evil\n", "h.example.net" },
+	};
+	struct str err = STR_INIT;
+	char path[128];
+	size_t i;
+	int fd;
+
+	ck_assert_int_ge(util_snprintf(path, sizeof(path), "%s/mailname",
+	    conf_dir), 0);
+	ck_assert_int_eq(conf_set("myhostname", "h.example.net", &err), 0);
+	for (i = 0; i < ARRAY_LEN(c); i++) {
+		unlink(path);
+		if (c[i].text) {
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			ck_assert_int_ge(fd, 0);
+			ck_assert_int_eq(util_write_all(fd, c[i].text,
+			    strlen(c[i].text)), 0);
+			close(fd);
+		}
+		conf_mailname_file(path);
+		ck_assert_msg(strcmp(conf_str("myorigin"), c[i].want) == 0,
+		    "case %zu: myorigin %s, want %s", i, conf_str("myorigin"),
+		    c[i].want);
+	}
+	ck_assert_int_eq(conf_set("myorigin", "set.example", &err), 0);
+	ck_assert_str_eq(conf_str("myorigin"), "set.example");
+	str_free(&err);
+}
+END_TEST
+
+/*
  * conf.h: "callers may keep the pointer for the program's life". Asking
  * for the same setting again, or for another that refers to it, must not
  * pull the string out from under an earlier caller.
@@ -913,6 +966,7 @@ core_suite(void)
 	tcase_add_test(tc, test_conf_set_and_print);
 	tcase_add_test(tc, test_conf_set_checked);
 	tcase_add_test(tc, test_conf_str_pointer_stays_valid);
+	tcase_add_test(tc, test_conf_mailname);
 	suite_add_tcase(s, tc);
 
 	/* no fixture: the process exits before a teardown could run */
