@@ -448,8 +448,10 @@ setenv_kv(char **envp, int *n, const char *name, const char *value)
  * values, never as command text. Exit 0 delivers; 75 (EX_TEMPFAIL)
  * defers; a time-out defers; anything else bounces with the command's
  * output. The time limit (a poll deadline) covers feeding, running and
- * output; on time-out, and after the command has exited, its process
- * group is killed, so nothing it leaves behind holds the delivery.
+ * output; on time-out its process group is killed, and after the command
+ * has exited it is killed if something in it still holds the output, so
+ * nothing it leaves behind holds the delivery. Children that closed the
+ * output are left to run.
  */
 int
 command_deliver(const char *command, const struct cmd_env *ce,
@@ -578,8 +580,15 @@ command_deliver(const char *command, const struct cmd_env *ce,
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
 			exited = 1;
 	}
-	/* the command's group: leftovers after it exited, or all on time-out */
-	kill(-pid, SIGKILL);
+	/*
+	 * The command's group: all of it on time-out, and after the command
+	 * has exited whatever still holds its output. A child that let go of
+	 * the output (a list manager's mlmmj-receive forking into the
+	 * background) has left the delivery and is left alone, as Postfix's
+	 * local does.
+	 */
+	if (!exited || !eof)
+		kill(-pid, SIGKILL);
 	if (!exited)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;

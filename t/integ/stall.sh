@@ -7,9 +7,11 @@
 # output.
 . "$SRCDIR/t/integ/lib.sh"
 new_instance "command_time_limit = 60s"
+mkdir "$D/det" && chmod 1777 "$D/det"	# alias commands run as default_privs
 cat > "$D/aliases" <<EOF
 slow: "|sleep 20"
 leaver: "|sleep 37 & echo started"
+detacher: "|(sleep 1; touch $D/det/done) > /dev/null 2>&1 < /dev/null & echo started"
 chatty: "|echo private-output-$$; exit 75"
 EOF
 "$BUILD/newaliases" -C "$C" > /dev/null
@@ -33,6 +35,13 @@ took=$(( $(date +%s) - start ))
 check "a command leaving a child behind: runq is done in ${took}s, not 37" [ "$took" -lt 20 ]
 check "... and the delivery counted" grep -q 'to=<leaver@host.example.org>.*status=sent' "$D/log"
 check "... the child was killed with the command's process group" bash -c "! pgrep -xf 'sleep 37' > /dev/null"
+
+# A child that let go of the output (a list manager forking into the
+# background) has left the delivery: it is not killed.
+printf 'Subject: detacher\n\nx\n' | sm -odq detacher
+runq -q
+for _ in $(seq 50); do [ -e "$D/det/done" ] && break; sleep 0.1; done
+check "a child that closed the command's output runs on after it" [ -e "$D/det/done" ]
 
 # A deferral's reason (shown by mailq to everyone) holds no output.
 printf 'Subject: chatty\n\nx\n' | sm -odq chatty
