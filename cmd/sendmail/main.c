@@ -293,7 +293,7 @@ start_delivery(struct opts *o, const char *id)
 	char *path = xasprintf("%s/runq", conf_str("command_directory"));
 	char *argv[8];
 	pid_t pid;
-	int n = 0, status, fd;
+	int n = 0, status;
 
 	argv[n++] = (char *)"runq";
 	if (o->conf) {
@@ -311,19 +311,8 @@ start_delivery(struct opts *o, const char *id)
 	if (pid == 0) {
 		if (privs_is_setid() && privs_drop_setid() < 0)
 			_exit(EX_OSERR);
-		if (o->dmode == D_BACKGROUND) {
-			/* Let the caller go: no shared stdio, own session. */
-			if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-				dup2(fd, 0);
-				dup2(fd, 1);
-				dup2(fd, 2);
-				if (fd > 2)
-					close(fd);
-			}
-			setsid();
-			if (fork() != 0)
-				_exit(0);
-		}
+		if (o->dmode == D_BACKGROUND)
+			util_detach();	/* let the caller go: no shared stdio, own session */
 		execv(path, argv);
 		_exit(EX_UNAVAILABLE);
 	}

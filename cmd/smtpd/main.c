@@ -133,7 +133,7 @@ start_runq(const char *conf, int named)
 	char *path = xasprintf("%s/runq", conf_str("command_directory"));
 	char *argv[4];
 	pid_t pid;
-	int n = 0, fd, status;
+	int n = 0, status;
 
 	argv[n++] = (char *)"runq";
 	if (conf != NULL) {
@@ -155,16 +155,7 @@ start_runq(const char *conf, int named)
 	if (pid == 0) {
 		if (privs_is_setid() && privs_drop_setid() < 0)
 			_exit(EX_OSERR);
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-		setsid();
-		if (fork() != 0)
-			_exit(0);
+		util_detach();
 		execv(path, argv);
 		_exit(EX_UNAVAILABLE);
 	}

@@ -274,6 +274,29 @@ util_has_ctl(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * util_detach - in a child about to start a background program: stdio
+ * on /dev/null, a session of its own, and a second fork so that the
+ * caller's wait returns at once (the grandchild returns; the first child
+ * exits here)
+ */
+void
+util_detach(void)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+}
+
 /* util_mkdir_p - create a directory and its parents */
 int
 util_mkdir_p(const char *path, mode_t mode)

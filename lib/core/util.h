@@ -38,6 +38,7 @@ char	*util_lowercase(char *);
 int	 util_has_ctl(const char *, size_t);
 int	 util_is_ascii(const char *);
 int	 util_mkdir_p(const char *, mode_t);
+void	 util_detach(void);
 long long util_now_ms(void);
 
 #endif
