@@ -50,6 +50,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -59,11 +60,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -85,14 +88,44 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* refuse - tell the client we cannot serve now, then exit */
+/* set when descriptor 0 is a listening socket (see listen_loop) */
+static int listening;
+
+/*
+ * refuse - tell the client we cannot serve now, then exit. A listener
+ * answers every client that connects with the 421 until none has come
+ * for ten seconds: exiting at once would only make inetd start another
+ * smtpd for the same waiting connection, again and again.
+ */
 static void __attribute__((noreturn))
 refuse(int code, const char *what)
 {
 	static const char msg[] = "421 4.3.0 Service not available: try again later\r\n";
+	struct pollfd pfd;
+	int fd;
 
-	(void)util_write_all(1, msg, sizeof(msg) - 1);
-	die(code, "%s", what);
+	if (!listening) {
+		(void)util_write_all(1, msg, sizeof(msg) - 1);
+		die(code, "%s", what);
+	}
+	log_error("%s", what);
+	pfd.fd = 0;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 10000) > 0) {
+		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			continue;
+		(void)util_write_all(fd, msg, sizeof(msg) - 1);
+		/* read what the client sent until it closes (2 s at most):
+		 * closing with unread input would reset the connection,
+		 * and the client might never see the 421 */
+		(void)shutdown(fd, SHUT_WR);
+		struct pollfd cfd = { .fd = fd, .events = POLLIN };
+		char junk[512];
+		while (poll(&cfd, 1, 2000) > 0 && read(fd, junk, sizeof(junk)) > 0)
+			;
+		close(fd);
+	}
+	exit(code);
 }
 
 /* client_addr - the peer of descriptor 0, or TCPREMOTEIP, or "unknown" */
@@ -198,19 +231,249 @@ owns_spool(void)
 	return r;
 }
 
+/*
+ * serve - one session with the client on descriptors 0 and 1: its
+ * address, the DNS checks' resolver and the client's name, the session.
+ * Returns the number of messages accepted.
+ */
+static long
+serve(struct smtpd_conf *c, struct smtpd_client *cl)
+{
+	struct netio *nio;
+	struct str err = STR_INIT;
+	long queued;
+
+	if (!c->local) {
+		client_addr(cl);
+		if (c->peername_lookup || c->dnsbl[0] != NULL || c->reject_unknown_sender) {
+			if ((c->dns = dns_open(&err)) == NULL)
+				log_warning("no DNS: %s: client names and DNS checks are skipped",
+				    err.s);
+			if (c->dns != NULL && c->peername_lookup)
+				smtpd_client_name(c->dns, cl);
+		}
+	}
+	nio = netio_new(0, 1);
+	queued = smtpd_session(nio, c, cl);
+	(void)netio_shutdown(nio);
+	netio_free(nio);
+	if (c->dns)
+		dns_close(c->dns);
+	c->dns = NULL;
+	str_free(&err);
+	return queued;
+}
+
+/* is_listener - is descriptor 0 a listening socket (inetd "wait")? */
+static int
+is_listener(void)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
+/* the files whose change ends a listener, and what they were at start */
+struct watch {
+	const char	*path;
+	struct stat	 st;
+	int		 had;
+};
+
+static void
+watch_set(struct watch *w, const char *path)
+{
+	w->path = path;
+	w->had = path != NULL && *path && stat(path, &w->st) == 0;
+}
+
+static int
+watch_changed(const struct watch *w)
+{
+	struct stat st;
+	int has;
+
+	if (w->path == NULL || !*w->path)
+		return 0;
+	has = stat(w->path, &st) == 0;
+	if (has != w->had)
+		return 1;
+	return has && (st.st_ino != w->st.st_ino || st.st_size != w->st.st_size ||
+	    st.st_mtim.tv_sec != w->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != w->st.st_mtim.tv_nsec ||
+	    st.st_ctim.tv_sec != w->st.st_ctim.tv_sec ||
+	    st.st_ctim.tv_nsec != w->st.st_ctim.tv_nsec);
+}
+
+static volatile sig_atomic_t stop_listening;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_listening = 1;
+}
+
+static void
+on_chld(int sig)
+{
+	(void)sig;	/* only to interrupt poll() */
+}
+
+/* reap - collect ended sessions; wait for one when block is set */
+static void
+reap(long *children, int block)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) != 0) {
+		if (pid < 0) {
+			if (errno == EINTR && !stop_listening)
+				continue;
+			if (errno == ECHILD)
+				*children = 0;
+			return;
+		}
+		if (*children > 0)
+			(*children)--;
+		if (WIFSIGNALED(status))
+			log_warning("session process %ld killed by signal %d",
+			    (long)pid, WTERMSIG(status));
+		block = 0;
+	}
+}
+
+/*
+ * listen_loop - descriptor 0 is a listening socket (inetd "wait",
+ * xinetd "wait = yes", systemd Accept=no): accept the connections
+ * ourselves and serve each in a child of this process, which is
+ * already set up (configuration, TLS, privileges) and so starts a
+ * session without an exec. Ends after max_idle without a connection,
+ * on SIGTERM, or when posthorn.conf or a TLS or password file changed,
+ * so that the next connection finds a fresh smtpd: inetd starts one
+ * again. At most smtpd_process_limit sessions run at once; further
+ * clients wait in the listen queue.
+ */
+static void
+listen_loop(struct smtpd_conf *c, const char *conf_path)
+{
+	struct watch w[4];
+	struct sigaction sa;
+	struct pollfd pfd;
+	long children = 0, limit, idle_ms, served = 0;
+	struct timespec last, now;
+	struct rusage ru;
+	size_t i;
+	pid_t pid;
+	int fd, r;
+
+	limit = conf_int("smtpd_process_limit");
+	if ((idle_ms = conf_time("max_idle") * 1000L) < 1000)
+		idle_ms = 1000;
+	watch_set(&w[0], conf_path);
+	watch_set(&w[1], conf_str("smtpd_tls_cert_file"));
+	watch_set(&w[2], conf_str("smtpd_tls_key_file"));
+	watch_set(&w[3], conf_str("smtpd_sasl_password_file"));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_chld;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* descriptor 2 may be the listening socket too: nothing goes there */
+	if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+		if (fd != 2) {
+			(void)dup2(fd, 2);
+			close(fd);
+		}
+	}
+	log_info("listening for connections (limit %ld sessions, idle %lds)",
+	    limit, idle_ms / 1000);
+	clock_gettime(CLOCK_MONOTONIC, &last);
+	while (!stop_listening) {
+		reap(&children, children >= limit);
+		if (children >= limit)
+			continue;
+		for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+			if (watch_changed(&w[i])) {
+				log_info("%s changed: no more connections taken here",
+				    w[i].path);
+				goto out;
+			}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = idle_ms - ((now.tv_sec - last.tv_sec) * 1000L +
+		    (now.tv_nsec - last.tv_nsec) / 1000000L);
+		if (left <= 0)
+			break;
+		pfd.fd = 0;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if ((r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left)) <= 0) {
+			if (r < 0 && errno != EINTR) {
+				log_error("poll on the listening socket: %s", strerror(errno));
+				break;
+			}
+			continue;
+		}
+		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
+				continue;
+			/* out of descriptors or memory: let a session end first */
+			log_warning("accept: %s", strerror(errno));
+			if (children > 0)
+				reap(&children, 1);
+			else
+				(void)poll(NULL, 0, 1000);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &last);
+		if ((pid = fork()) < 0) {
+			log_warning("cannot fork for a session: %s", strerror(errno));
+			close(fd);
+			(void)poll(NULL, 0, 100);
+			continue;
+		}
+		if (pid == 0) {
+			struct smtpd_client cl;
+
+			listening = 0;
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			signal(SIGCHLD, SIG_DFL);
+			if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+				_exit(EX_OSERR);
+			close(fd);
+			memset(&cl, 0, sizeof(cl));
+			cl.rfd = 0;
+			cl.uid = (long)getuid();
+			(void)serve(c, &cl);
+			_exit(0);
+		}
+		close(fd);
+		children++;
+		served++;
+	}
+out:
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		ru.ru_maxrss = 0;
+	log_info("stopped listening after %ld sessions (largest session %ld KB)",
+	    served, (long)ru.ru_maxrss);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct smtpd_conf c;
 	struct smtpd_client cl;
-	struct netio *nio;
 	struct str err = STR_INIT;
 	const char *conf, *cert, *key, *users;
 	char *conf_copy = NULL, *conf_abs = NULL;
 	uid_t uid;
 	gid_t gid;
 	long queued;
-	int ch, local = 0, verbose = 0, setid, noqueue_run = 0;
+	int ch, local = 0, verbose = 0, setid, noqueue_run = 0, listener;
 
 	setid = privs_is_setid();
 	conf = getenv("POSTHORN_CONF");
@@ -237,6 +500,7 @@ main(int argc, char **argv)
 	/* with the maildrop group, only sendmail's own configuration */
 	if (setid && getuid() != 0 && conf != NULL && privs_drop_setid() < 0)
 		die(EX_OSERR, "cannot drop privileges: %s", strerror(errno));
+	listener = listening = !local && is_listener();
 	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
 		refuse(EX_CONFIG, err.s);
 	log_set_file(conf_str("maillog_file"));
@@ -251,8 +515,7 @@ main(int argc, char **argv)
 		util_strlcpy(cl.addr, "local", sizeof(cl.addr));
 		util_strlcpy(cl.name, "localhost", sizeof(cl.name));
 		cl.rfd = -1;
-	} else
-		client_addr(&cl);
+	}
 
 	/* Root's part: what only root may read, then the switch. */
 	if (!local) {
@@ -274,31 +537,21 @@ main(int argc, char **argv)
 			refuse(EX_NOPERM, "smtpd must be started as root or as the spool owner");
 	}
 	cl.uid = (long)getuid();	/* local mode: the caller */
-	if (local && conf != NULL)
-		conf_abs = realpath(conf, NULL);	/* for runq, after the chdir */
+	if (conf != NULL)
+		conf_abs = realpath(conf, NULL);	/* before the chdir */
 	if (chdir(spool_dir()) < 0)
 		refuse(EX_TEMPFAIL, "cannot enter the spool directory");
 	umask(077);
-	if (!local && (c.peername_lookup || c.dnsbl[0] != NULL ||
-	    c.reject_unknown_sender)) {
-		if ((c.dns = dns_open(&err)) == NULL)
-			log_warning("no DNS: %s: client names and DNS checks are skipped",
-			    err.s);
-		if (c.dns != NULL && c.peername_lookup)
-			smtpd_client_name(c.dns, &cl);
-	}
-	nio = netio_new(0, 1);
-	queued = smtpd_session(nio, &c, &cl);
-	(void)netio_shutdown(nio);
-	netio_free(nio);
+	if (listener) {
+		listen_loop(&c, conf_abs ? conf_abs : conf ? conf : conf_default_path());
+		queued = 0;
+	} else
+		queued = serve(&c, &cl);
 	if (local && queued > 0 && !noqueue_run && (getuid() == 0 || owns_spool()))
 		start_runq(conf ? conf_abs : NULL, conf != NULL);
 	if (c.tls)
 		tls_server_free(c.tls);
 	c.tls = NULL;
-	if (c.dns)
-		dns_close(c.dns);
-	c.dns = NULL;
 	smtpd_conf_free(&c);
 	str_free(&err);
 	free(conf_copy);

@@ -51,6 +51,7 @@ static struct conf_ent table[] = {
 	{ "mailq_path", T_STR, PATH_MAILQ, NULL },
 	{ "masquerade_domains", T_LIST, "", NULL },
 	{ "masquerade_exceptions", T_LIST, "", NULL },
+	{ "max_idle", T_TIME, "100s", NULL },
 	{ "maximal_backoff_time", T_TIME, "1800s", NULL },
 	{ "maximal_queue_lifetime", T_TIME, "5d", NULL },
 	{ "message_size_limit", T_SIZE, "10240000", NULL },
@@ -95,6 +96,7 @@ static struct conf_ent table[] = {
 	{ "smtpd_hard_error_limit", T_INT, "20", NULL },
 	{ "smtpd_helo_required", T_BOOL, "no", NULL },
 	{ "smtpd_peername_lookup", T_BOOL, "yes", NULL },
+	{ "smtpd_process_limit", T_INT, "100", NULL },
 	{ "smtpd_recipient_limit", T_INT, "1000", NULL },
 	{ "smtpd_reject_invalid_helo_hostname", T_BOOL, "yes", NULL },
 	{ "smtpd_reject_unknown_sender_domain", T_BOOL, "no", NULL },
@@ -430,7 +432,8 @@ check_type(const struct conf_ent *e, const char *v, struct str *err)
 			str_printf(err, "%s: %ld is not a port (1-65535)", e->name, l);
 			return -1;
 		}
-		if (strcmp(e->name, "default_process_limit") == 0 && (l < 1 || l > 1000)) {
+		if ((strcmp(e->name, "default_process_limit") == 0 ||
+		    strcmp(e->name, "smtpd_process_limit") == 0) && (l < 1 || l > 1000)) {
 			str_printf(err, "%s: %ld is not between 1 and 1000", e->name, l);
 			return -1;
 		}

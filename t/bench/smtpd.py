@@ -2,11 +2,16 @@
 """smtpd.py - the SMTP server: posthorn's smtpd beside Postfix's (make bench only).
 
 Postfix's smtp-source sends 4 KB messages (-l 4096) to each server on a
-loopback port; both only queue them (posthorn: smtpd under tcpserver,
-one process per connection, into a private instance whose runq is never
-run; Postfix: its smtpd on a test port, every message put on hold by
-check_recipient_access static:HOLD, so that its queue manager stays
-idle too).
+loopback port; both only queue them (posthorn: into a private instance
+whose runq is never run; Postfix: its smtpd on a test port, every
+message put on hold by check_recipient_access static:HOLD, so that its
+queue manager stays idle too). posthorn's smtpd runs two ways:
+
+  nowait          under tcpserver (as under inetd "nowait"): a new smtpd
+                  process, exec'ed, for every connection;
+  wait            under openbsd-inetd "wait": one smtpd takes the
+                  listening socket, accepts the connections itself and
+                  serves each in a forked child (no exec).
 
   throughput      smtp-source -s 10 -m BENCH_SMTPD_MESSAGES (default
                   5000): ten parallel sessions, a new connection for
@@ -16,20 +21,25 @@ idle too).
                   messages over one connection): the difference per
                   message is what a connection costs, in wall time and
                   in CPU.
-  peak RSS        of one smtpd process: posthorn's from wait4 (each
-                  smtpd started by t/integ/peakrss in a separate run of
-                  200 messages); Postfix's the VmHWM of its smtpd
+  peak RSS        of one smtpd process: posthorn nowait's from wait4
+                  (each smtpd started by t/integ/peakrss in a separate
+                  run of 200 messages); posthorn wait's the largest
+                  session process, as the listener logs it when it ends
+                  (getrusage RUSAGE_CHILDREN); Postfix's the VmHWM of its smtpd
                   processes after the throughput runs (they serve up to
                   max_use = 100 clients each).
 
 CPU is the server's own: all CPU time of the process tree under
 tcpserver or Postfix's master (utime + stime of the live processes,
 cutime + cstime of the ones that exited), so other load on the machine
-and smtp-source do not count. Rounds are interleaved (BENCH_REPEAT,
+and smtp-source do not count. Neither server looks up client names
+(smtpd_peername_lookup = no for both): the benchmark measures the
+servers, not a resolver. Rounds are interleaved (BENCH_REPEAT,
 default 3), medians reported. Postfix's main.cf and master.cf are saved
 and put back, its queue emptied (postsuper -d ALL) and Postfix stopped;
 it logs to /var/log/postfix-bench-smtpd.log. Ports: BENCH_SMTPD_PORT
-(default 44125, posthorn) and the next one (Postfix). Run as root.
+(default 44125, posthorn nowait), the next one (Postfix) and the one after
+(posthorn wait). Run as root.
 """
 import glob, os, pwd, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -39,6 +49,7 @@ NCONN = int(os.environ.get("BENCH_SMTPD_CONN", "1000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PORT = int(os.environ.get("BENCH_SMTPD_PORT", "44125"))
 PF_PORT = PORT + 1
+WAIT_PORT = PORT + 2
 SOURCE = "/usr/sbin/smtp-source"
 PF_MAIN, PF_MASTER = "/etc/postfix/main.cf", "/etc/postfix/master.cf"
 PF_LOG = "/var/log/postfix-bench-smtpd.log"
@@ -123,8 +134,9 @@ def source(port, sessions, n, reuse=False):
 
 
 class Posthorn:
-    def __init__(self, tmp):
-        self.d = tmp + "/posthorn"
+    def __init__(self, tmp, wait=False, port=PORT):
+        self.wait, self.port = wait, port
+        self.d = tmp + ("/posthorn-wait" if wait else "/posthorn")
         os.makedirs(self.d + "/mail")
         os.chmod(self.d, 0o755)
         self.conf = self.d + "/posthorn.conf"
@@ -141,6 +153,7 @@ relayhost = [127.0.0.1]:9
 dns_servers = 127.0.0.1:9
 mynetworks = 127.0.0.1/32
 smtpd_greet_pause = 0
+smtpd_peername_lookup = no
 """)
         with open(self.d + "/aliases", "w") as f:
             f.write("postmaster: root\n")
@@ -155,15 +168,29 @@ smtpd_greet_pause = 0
 
     def start(self, wrap=None):
         cmd = [BUILD + "/smtpd", "-C", self.conf]
+        if self.wait:
+            with open(self.d + "/inetd.conf", "w") as f:
+                f.write(f"127.0.0.1:{self.port} stream tcp wait root {cmd[0]} smtpd"
+                        f" -C {self.conf}\n")
+            self.tcp = subprocess.Popen(["inetd", "-i", self.d + "/inetd.conf"])
+            wait_port(self.port)
+            return
         if wrap:
             cmd = ["/bin/sh", "-c", f'exec {BUILD}/t/integ/peakrss {wrap}/rss.$$ "$@"',
                    "sh"] + cmd
         self.tcp = subprocess.Popen(["tcpserver", "-q", "-H", "-R", "-l0", "-c", "40",
-                                     "127.0.0.1", str(PORT)] + cmd)
-        wait_port(PORT)
+                                     "127.0.0.1", str(self.port)] + cmd)
+        wait_port(self.port)
 
     def stop(self):
         if self.tcp:
+            if self.wait:       # the listener first: it logs its sessions' peak RSS
+                for p in children().get(self.tcp.pid, []):
+                    os.kill(p, 15)
+                for _ in range(200):
+                    if not children().get(self.tcp.pid):
+                        break
+                    time.sleep(0.01)
             self.tcp.terminate()
             self.tcp.wait()
             self.tcp = None
@@ -172,10 +199,23 @@ smtpd_greet_pause = 0
         return self.tcp.pid
 
     def idle(self):
+        kids = children()
+        busy = lambda k: (kids.get(self.tcp.pid) if not self.wait else
+                          [c for p in kids.get(self.tcp.pid, []) for c in kids.get(p, [])])
         for _ in range(200):
-            if not children().get(self.tcp.pid):
+            if not busy(kids):
                 return
             time.sleep(0.01)
+            kids = children()
+
+    def session_rss(self):
+        """the largest session's RSS in KB, from the listener's last log line"""
+        rss = 0
+        with open(self.d + "/log") as f:
+            for line in f:
+                if "stopped listening" in line and "largest session" in line:
+                    rss = int(line.split("largest session ")[1].split()[0])
+        return rss
 
     def queued(self):
         return len(glob.glob(self.d + "/spool/queue/*/*.env"))
@@ -196,6 +236,7 @@ class Postfix:
         subprocess.run(["postfix", "stop"], capture_output=True)
         subprocess.run(["postconf", "-e", f"myhostname={HOST}", f"mydestination={HOST}",
                         "inet_interfaces=loopback-only", "inet_protocols=ipv4",
+                        "smtpd_peername_lookup=no",
                         f"maillog_file={PF_LOG}", "mynetworks=127.0.0.0/8",
                         "smtpd_recipient_restrictions=check_recipient_access static:HOLD,"
                         " permit_mynetworks, reject_unauth_destination"], check=True)
@@ -269,20 +310,32 @@ def main():
     have_pf = shutil.which("postfix") and os.path.exists(PF_MAIN)
     tmp = tempfile.mkdtemp(prefix="posthorn-smtpdbench.")
     os.chmod(tmp, 0o755)
+    have_inetd = shutil.which("inetd")
     ph, pf = Posthorn(tmp), Postfix() if have_pf else None
-    res = {"posthorn": {}, "postfix": {}}
+    pw = Posthorn(tmp, wait=True, port=WAIT_PORT) if have_inetd else None
+    res = {"posthorn nowait": {}, "posthorn wait": {}, "postfix": {}}
     tests = [("tput", 10, NMSG, False), ("conn", 1, NCONN, False), ("reuse", 1, NCONN, True)]
     try:
         ph.start()
+        if pw:
+            pw.start()
         if pf:
             pf.start()
         for _ in range(REPEAT):
             for key, s, n, reuse in tests:
-                res["posthorn"].setdefault(key, []).append(run(ph, "posthorn", PORT, s, n, reuse))
+                res["posthorn nowait"].setdefault(key, []).append(
+                    run(ph, "posthorn", PORT, s, n, reuse))
+                if pw:
+                    res["posthorn wait"].setdefault(key, []).append(
+                        run(pw, "posthorn wait", WAIT_PORT, s, n, reuse))
                 if pf:
                     res["postfix"].setdefault(key, []).append(run(pf, "postfix", PF_PORT, s, n, reuse))
         pf_rss = pf.smtpd_rss() if pf else 0
         ph.stop()
+        pw_rss = 0
+        if pw:
+            pw.stop()
+            pw_rss = pw.session_rss()
         rssdir = tmp + "/rss"
         os.mkdir(rssdir)
         ph.start(wrap=rssdir)
@@ -291,19 +344,22 @@ def main():
         ph_rss = max(int(open(f).read().split()[0]) for f in glob.glob(rssdir + "/rss.*"))
     finally:
         ph.stop()
+        if pw:
+            pw.stop()
         if pf:
             pf.restore()
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"smtpd: smtp-source -l 4096 to 127.0.0.1, queue only; {REPEAT} interleaved"
           " rounds, medians; CPU = the server's process tree")
-    print("  posthorn: smtpd under tcpserver (one process per connection);"
+    print("  posthorn nowait: smtpd under tcpserver (a process exec'ed per connection);"
+          " posthorn wait: smtpd under openbsd-inetd \"wait\" (a fork per connection);"
           " Postfix: its smtpd (processes reused, max_use 100), messages on hold")
     rows = {}
-    for name in ("posthorn", "postfix"):
+    for name in ("posthorn nowait", "posthorn wait", "postfix"):
         r = res[name]
         if not r:
-            print("  postfix: not installed: no comparison")
+            print(f"  {name}: not installed: no comparison")
             continue
         tput = NMSG / med(r["tput"], "s")
         conn_ms = med(r["conn"], "s") * 1000 / NCONN
@@ -323,16 +379,18 @@ def main():
               f" {reuse_cpu:6.3f} ms CPU")
         print(f"    per-connection cost (difference):         {conn_ms - reuse_ms:6.3f} ms wall,"
               f" {conn_cpu - reuse_cpu:6.3f} ms CPU")
-        rss = ph_rss if name == "posthorn" else pf_rss
-        how = "ru_maxrss, max of 200 processes" if name == "posthorn" else \
-            "VmHWM, largest smtpd after the runs"
+        rss, how = {"posthorn nowait": (ph_rss, "ru_maxrss, max of 200 processes"),
+                    "posthorn wait": (pw_rss, "largest session, RUSAGE_CHILDREN"),
+                    "postfix": (pf_rss, "VmHWM, largest smtpd after the runs")}[name]
         print(f"    peak RSS of one smtpd: {rss / 1024:.2f} MB ({how})")
-    if len(rows) == 2:
-        a, b = rows["posthorn"], rows["postfix"]
-        print(f"  ratio posthorn/postfix: throughput {a[0] / b[0]:.2f} (goal >= 0.80),"
+    for name, rss in (("posthorn nowait", ph_rss), ("posthorn wait", pw_rss)):
+        if name not in rows or "postfix" not in rows or not rss:
+            continue
+        a, b = rows[name], rows["postfix"]
+        print(f"  ratio {name}/postfix: throughput {a[0] / b[0]:.2f} (goal >= 0.80),"
               f" per-connection cost wall {a[1] / b[1]:.2f}, CPU {a[2] / b[2]:.2f}"
               f" (goal < 1), a whole one-message connection wall {a[3] / b[3]:.2f},"
-              f" CPU {a[4] / b[4]:.2f}; smtpd RSS {ph_rss / pf_rss:.2f}")
+              f" CPU {a[4] / b[4]:.2f}; smtpd RSS {rss / pf_rss:.2f}")
 
 
 if __name__ == "__main__":

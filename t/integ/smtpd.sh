@@ -7,9 +7,10 @@
 # smuggling variants, dot-unstuffing, STARTTLS injection, AUTH, limits
 # (size, recipients, errors, line length, timeouts, session time), early
 # talkers, a spool failure, sendmail -bs.
-# ports: 45025 (tcpserver), 45026 (openbsd-inetd)
+# ports: 45025 (tcpserver), 45026 (openbsd-inetd), 45027 (openbsd-inetd "wait")
 TCPSP=${PH_SMTPD_TCPSERVER_PORT:-45025}
 INETP=${PH_SMTPD_INETD_PORT:-45026}
+WAITP=${PH_SMTPD_INETD_WAIT_PORT:-45027}
 . "$SRCDIR/t/integ/lib.sh"
 command -v openssl > /dev/null || skip "$T: openssl is not installed"
 
@@ -335,8 +336,77 @@ if command -v inetd > /dev/null; then
 else
 	skip_check "smtpd under openbsd-inetd" "openbsd-inetd is not installed"
 fi
+# inetd "wait": one smtpd takes the listening socket and forks a session
+# per connection; it ends when idle (max_idle) or when its configuration
+# changes, and inetd starts a fresh one for the next client
+if command -v inetd > /dev/null; then
+	u=$(id -un)
+	mkconf wait "max_idle = 3s"
+	W=$D/wait.conf
+	echo "127.0.0.1:$WAITP stream tcp wait $u $BUILD/smtpd smtpd -C $W" > "$D/inetdw.conf"
+	inetd -i "$D/inetdw.conf" 2> "$D/inetdw.err" &
+	INETDW=$!
+	PIDS="$PIDS $INETDW"
+	listeners() { grep -c 'listening for connections' "$D/log"; }
+	if waitport "$WAITP"; then
+		before=$(queued_msgs) lb=$(wc -l < "$D/log")
+		for i in 1 2 3; do
+			printf 'Subject: wait%s\n\nvia.wait.%s\n' $i $i | srv "$WAITP" "" "$ME@$L" > "$D/out.wait$i" 2>&1
+		done
+		bg=
+		for i in 4 5 6 7 8 9; do
+			printf 'Subject: wait%s\n\nvia.wait.%s\n' $i $i | srv "$WAITP" "" "$ME@$L" > "$D/out.wait$i" 2>&1 &
+			bg="$bg $!"
+		done
+		wait $bg
+		wait_ok=0
+		for i in 1 2 3 4 5 6 7 8 9; do grep -q '^OK' "$D/out.wait$i" && wait_ok=$((wait_ok + 1)); done
+		check "inetd wait: 9 messages, 6 of them at once, accepted" [ "$wait_ok" = 9 ]
+		check "inetd wait: 9 messages queued" [ "$(( $(queued_msgs) - before ))" = 9 ]
+		check "inetd wait: one smtpd listener served them all" [ "$(listeners)" = 1 ]
+		nsess=$(tail -n +$((lb + 1)) "$D/log" | grep -F 'connect from unknown[127.0.0.1]' | grep -v disconnect |
+			sed -n 's/.*smtpd\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)
+		check "inetd wait: each session in a process of its own" [ "$nsess" -ge 9 ]
+		if [ "$(id -u)" = 0 ]; then
+			lp=$(pgrep -f "smtpd -C $W" | head -n 1)
+			check "inetd wait: the listener runs as the spool owner, not root" \
+				[ "$(ps -o user= -p "$lp" 2>/dev/null | tr -d ' ')" = posthorn ]
+		fi
+		printf 'Subject: x\n\nx\n' | srv "$WAITP" 127.0.0.3 far@other.example > "$D/out.wait.relay" 2>&1
+		check "inetd wait: relay denied to 127.0.0.3 (554 5.7.1)" grep -q "554.*5.7.1" "$D/out.wait.relay"
+		check "inetd wait: client address from the accepted connection" \
+			grep -q "connect from unknown\[127.0.0.3\]" "$D/log"
+		# a changed configuration: the listener stops, inetd starts a new one
+		echo "# changed" >> "$W"
+		sleep 1.5	# the listener looks at least once a second
+		printf 'Subject: w10\n\nvia.wait.10\n' | srv "$WAITP" "" "$ME@$L" > "$D/out.wait10" 2>&1
+		check "inetd wait: after a configuration change a fresh listener serves" \
+			sh -c "grep -q '^OK' '$D/out.wait10' && [ \$(grep -c 'listening for connections' '$D/log') = 2 ]"
+		check "inetd wait: the old listener said why it stopped" grep -q "wait.conf changed" "$D/log"
+		# idle for longer than max_idle (3s): the listener goes away
+		sleep 4.5
+		check "inetd wait: an idle listener ends after max_idle" \
+			sh -c "! pgrep -f '[s]mtpd -C $W' > /dev/null && grep -q 'stopped listening after 1 sessions' '$D/log'"
+		printf 'Subject: w11\n\nvia.wait.11\n' | srv "$WAITP" "" "$ME@$L" > "$D/out.wait11" 2>&1
+		check "inetd wait: the next client starts a new one" grep -q '^OK' "$D/out.wait11"
+		# a broken configuration: every client gets 421, none waits forever
+		echo "smtpd_timeout = soon" >> "$W"
+		sleep 1.5
+		greeting() { "$PY" -c "import socket,sys; s=socket.create_connection(('127.0.0.1', int(sys.argv[1])), 10); s.settimeout(10); print(s.recv(512).decode())" "$1"; }
+		greeting "$WAITP" > "$D/out.wait.bad" 2>&1
+		greeting "$WAITP" > "$D/out.wait.bad2" 2>&1
+		check "inetd wait: bad configuration: 421 to the client" grep -q "^421 4.3.0" "$D/out.wait.bad"
+		check "inetd wait: bad configuration: 421 to the next client too" grep -q "^421 4.3.0" "$D/out.wait.bad2"
+		kill "$INETDW" 2>/dev/null
+		pkill -f "smtpd -C $W" 2>/dev/null
+	else
+		fail "openbsd-inetd (wait) listens on $WAITP: $(cat "$D/inetdw.err")"
+	fi
+else
+	skip_check "smtpd under openbsd-inetd wait" "openbsd-inetd is not installed"
+fi
 runq
-for n in tcps:via.tcpserver swaks:sent.by.swaks inetd:via.inetd; do
+for n in tcps:via.tcpserver swaks:sent.by.swaks inetd:via.inetd wait1:via.wait.1 wait9:via.wait.9 wait11:via.wait.11; do
 	f=$D/out.${n%%:*}; w=${n#*:}
 	if [ -f "$f" ] && grep -Eq '^OK|Ok: queued' "$f"; then
 		check "runq delivered the message ${w//./ }" grep -q "$w" "$MB"
