@@ -93,7 +93,8 @@ check "after the admin removed the planted files, the mail arrives" [ "$(grep -c
 printf 'Subject: dotlocked\n\nx\n' | sm -odq "$A"
 echo $$ > "$D/mail/$A.lock"	# a live process: not stale
 runq -q
-check "dot-locked mailbox defers" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'cannot lock mailbox'"
+check "dot-locked mailbox defers, naming the lock file" \
+    bash -c "'$BUILD/mailq' -C '$C' | grep -qF 'is locked by $D/mail/$A.lock'"
 rm -f "$D/mail/$A.lock"
 runq -q
 check "delivered once the dot-lock is gone" grep -q '^Subject: dotlocked' "$D/mail/$A"
