@@ -37,7 +37,9 @@
  *	corrupt/), EX_TEMPFAIL the entry could not be read. With -A,
  *	EX_NOUSER when an address is undeliverable. EX_CONFIG, EX_NOPERM,
  *	EX_CANTCREAT, EX_TEMPFAIL otherwise. exit_code() is the one mapping
- *	of the library's outcomes; man/runq.8 documents it.
+ *	of the library's outcomes; man/runq.8 documents it. With -I, each
+ *	recipient that failed for good in the attempt is also named on
+ *	standard error ("addr... User unknown", as sendmail 8 says it).
  */
 #include "config.h"
 
@@ -107,7 +109,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'A': verify = 1; break;
 		case 'C': conf = optarg; break;
-		case 'I': o.only_id = optarg; break;
+		case 'I': o.only_id = optarg; o.failures = stderr; break;
 		case 'q': o.flush = 1; break;
 		case 'R': o.rcpt_match = optarg; break;
 		case 'S': o.sender_match = optarg; break;

@@ -637,6 +637,19 @@ out:
 	str_free(&fwd);
 }
 
+/* caller_name - the login name of the process's user, for -bv reports */
+static const char *
+caller_name(void)
+{
+	static char num[24];
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw != NULL)
+		return pw->pw_name;
+	(void)snprintf(num, sizeof(num), "%ld", (long)geteuid());
+	return num;
+}
+
 /* run - expand one recipient, with or without delivering */
 static void
 run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct dresult *res)
@@ -650,12 +663,15 @@ run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct dresult 
 	ex.report = report;
 	ex.status = DS_OK;
 	str_init(&ex.text);
+	str_init(&ex.unchecked);
 	expand_addr(&ex, rcpt, 0, NULL);
 	if (ex.status == DS_OK && ex.delivered == 0 && ex.text.len == 0)
 		local_note(&ex, DS_BOUNCE, "5.4.6", "alias expansion of %s leads nowhere (loop?)", rcpt);
-	if (ex.status == DS_DEFER && ex.delivered > 0)
+	if (ex.status == DS_DEFER && ex.delivered > 0 && report == NULL)
 		str_printf(&ex.text, " (%d other target%s of the expansion delivered; "
 		    "only the rest is retried)", ex.delivered, ex.delivered == 1 ? "" : "s");
+	if (report != NULL && ex.unchecked.len > 0)
+		str_printf(report, "; cannot check %s as user %s", ex.unchecked.s, caller_name());
 	res->status = ex.status;
 	memcpy(res->dsn, ex.dsn, sizeof(res->dsn));
 	str_set(&res->text, str_c(&ex.text));
@@ -663,6 +679,7 @@ run(struct local_ctx *ctx, const char *rcpt, struct str *report, struct dresult 
 		free(ex.visited[i]);
 	free(ex.visited);
 	str_free(&ex.text);
+	str_free(&ex.unchecked);
 }
 
 /* local_deliver - deliver to one local recipient */

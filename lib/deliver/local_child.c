@@ -355,6 +355,20 @@ local_read_list_file(struct local_expand *ex, const char *path, const struct pas
 	if ((fd = open_as(ex->ctx, as, path)) < 0) {
 		if (errno == ENOENT && !include)
 			return 0;
+		if (ex->report && !ex->ctx->privileged && (errno == EACCES || errno == EPERM)) {
+			/*
+			 * sendmail -bv run by an ordinary user: the file is not
+			 * the caller's to read, but delivery reads it with other
+			 * rights. Not an error of the address: say what was not
+			 * checked and go on as if the file listed nothing more.
+			 */
+			str_printf(&ex->unchecked, "%s%s", ex->unchecked.len ? ", " : "", path);
+			if (include) {
+				str_printf(ex->report, "%s(not checked)", local_sep(ex->report));
+				ex->delivered++;
+			}
+			return 0;
+		}
 		if (errno == ELOOP) {
 			log_warning("%s: ignoring %s: it is a symbolic link", id, path);
 			if (!include)

@@ -26,6 +26,8 @@ struct local_expand {
 	struct local_ctx	*ctx;
 	const char		*rcpt;		/* the envelope recipient */
 	struct str		*report;	/* verify mode: describe, do nothing */
+	struct str		 unchecked;	/* verify mode: files the caller
+						   may not read, ", "-separated */
 	char			**visited;
 	size_t			 nvisited;
 	int			 status;

@@ -155,6 +155,77 @@ lock_wait(int fd, struct flock *fl)
 }
 
 /*
+ * fcntl_failure - the reason for a mailbox whose fcntl lock could not be
+ * had in MBOX_LOCK_WAIT seconds: the process that holds it when F_GETLK
+ * can tell (a mail reader, most often), or the error of the lock call.
+ */
+static int
+fcntl_failure(int fd, const char *path, struct dresult *res)
+{
+	int e = errno;
+	struct flock fl;
+
+	if (e != EAGAIN && e != EACCES)
+		return dresult_set(res, DS_DEFER, "4.2.0", "cannot lock mailbox %s: %s",
+		    path, strerror(e));
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+		return dresult_set(res, DS_DEFER, "4.2.0",
+		    "mailbox %s is locked by another program (fcntl lock held by process %ld)",
+		    path, (long)fl.l_pid);
+	return dresult_set(res, DS_DEFER, "4.2.0",
+	    "mailbox %s is locked by another program (fcntl lock)", path);
+}
+
+/*
+ * dotlock_failure - the reason for a dot-lock that lockfile_create did
+ * not make. liblockfile sets errno only on some of its paths: when the
+ * mail spool directory is not ours to write, its setgid helper
+ * (dotlockfile) makes the lock and errno is what some earlier call left
+ * behind. So errno is named only when this process could have written
+ * the directory itself, and never for a lock that is simply held.
+ */
+static int
+dotlock_failure(const char *path, const char *lockname, int r, int err,
+    struct dresult *res)
+{
+	struct str dir = STR_INIT;
+	const char *slash = strrchr(lockname, '/'), *what;
+	int own, rc;
+
+	if (r == L_MAXTRYS)
+		return dresult_set(res, DS_DEFER, "4.2.0",
+		    "mailbox %s is locked by %s (held by another program)", path, lockname);
+	switch (r) {
+	case L_NAMELEN:	what = "name too long"; break;
+	case L_TMPLOCK:	what = "cannot create a temporary file beside it"; break;
+	case L_TMPWRITE: what = "cannot write a temporary file beside it"; break;
+	case L_RMSTALE:	what = "cannot remove a stale lock file"; break;
+	default:	what = "liblockfile failed"; break;
+	}
+	if (slash == NULL)
+		str_appends(&dir, ".");
+	else
+		str_append(&dir, lockname, slash == lockname ? 1 : (size_t)(slash - lockname));
+	own = faccessat(AT_FDCWD, dir.s, W_OK, AT_EACCESS) == 0;
+	if (own && err != 0)
+		rc = dresult_set(res, DS_DEFER, errno_dsn(err),
+		    "cannot lock mailbox %s: cannot create %s (%s: %s)", path, lockname,
+		    what, strerror(err));
+	else if (own)
+		rc = dresult_set(res, DS_DEFER, "4.2.0",
+		    "cannot lock mailbox %s: cannot create %s (%s)", path, lockname, what);
+	else
+		rc = dresult_set(res, DS_DEFER, "4.2.0",
+		    "cannot lock mailbox %s: cannot create %s (%s; %s is not writable by uid %ld)",
+		    path, lockname, what, dir.s, (long)geteuid());
+	str_free(&dir);
+	return rc;
+}
+
+/*
  * mbox_create - make an empty mailbox owned by the recipient. Runs as
  * root before the switch to the recipient: the mail spool directory is
  * usually not writable by users. An existing file is left alone.
@@ -199,7 +270,7 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 	struct flock fl;
 	char when[32];
 	off_t size0 = -1;
-	int fd = -1, locked = 0, rc, created = 0;
+	int fd = -1, locked = 0, rc, lr, created = 0;
 	time_t now;
 
 	if (lstat(path, &st_l) < 0) {
@@ -255,16 +326,14 @@ mbox_deliver(const char *path, uid_t owner, int dotlock, const struct mbox_msg *
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (lock_wait(fd, &fl) < 0) {
-		rc = dresult_set(res, DS_DEFER, "4.2.0",
-		    "mailbox %s is locked by another process", path);
+		rc = fcntl_failure(fd, path, res);
 		goto out;
 	}
 	if (dotlock) {
 		str_printf(&lockname, "%s.lock", path);
-		if (lockfile_create(lockname.s, 0, L_PID) != L_SUCCESS) {
-			rc = dresult_set(res, DS_DEFER, "4.2.0",
-			    "cannot lock mailbox %s: %s", path,
-			    errno ? strerror(errno) : "locked by another process");
+		errno = 0;
+		if ((lr = lockfile_create(lockname.s, 0, L_PID)) != L_SUCCESS) {
+			rc = dotlock_failure(path, lockname.s, lr, errno, res);
 			goto out;
 		}
 		locked = 1;

@@ -377,6 +377,39 @@ outcome(const struct envelope *env)
 }
 
 /*
+ * print_failures - sendmail -odi's report, as sendmail 8 gives it: one
+ * line for each recipient that failed for good in this attempt, "User
+ * unknown" for an unknown user, else the status and the reason. The
+ * sender gets the notice as well; deferred recipients wait quietly.
+ */
+static void
+print_failures(FILE *out, const struct envelope *env, const char *was_pending)
+{
+	const struct rcpt *r;
+	struct str plain = STR_INIT;
+	const char *at;
+	size_t i;
+
+	for (i = 0; i < env->nrcpt; i++) {
+		r = &env->rcpt[i];
+		if (!was_pending[i] || r->state != RCPT_FAILED)
+			continue;
+		at = strrchr(r->addr, '@');
+		str_reset(&plain);
+		str_printf(&plain, "unknown user: \"%.*s\"",
+		    (int)(at ? (size_t)(at - r->addr) : strlen(r->addr)), r->addr);
+		if (strcmp(r->dsn, "5.1.1") == 0 && r->reason != NULL &&
+		    strcasecmp(r->reason, plain.s) == 0)
+			fprintf(out, "%s... User unknown\n", r->addr);
+		else
+			fprintf(out, "%s... failed: %s %s\n", r->addr, r->dsn,
+			    r->reason ? r->reason : "");
+	}
+	fflush(out);
+	str_free(&plain);
+}
+
+/*
  * busy - an entry another process is delivering. The lock holder marks
  * the time it took the lock (spool_env_open touches ID.env), so an entry
  * held for longer than any delivery may take is reported: only root's or
@@ -580,6 +613,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	struct hop *hops = NULL;
 	size_t nhops = 0;
 	struct xjob *jobs = NULL;
+	char *was_pending = NULL;
 	size_t j, njobs = 0;
 	double t_attempt = now_f(), t_rcpt;
 
@@ -634,6 +668,11 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		/* postponed: untouched, still due; the pass hands it out again */
 		local_ctx_free(&ctx);
 		goto skip;
+	}
+	if (o->failures != NULL && o->only_id != NULL) {
+		was_pending = xcalloc(env.nrcpt + 1, 1);
+		for (i = 0; i < env.nrcpt; i++)
+			was_pending[i] = env.rcpt[i].state == RCPT_PENDING;
 	}
 	if (env.attempts > 0)	/* a retry: Postfix logs this at each one */
 		log_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)",
@@ -761,6 +800,8 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	log_set_service("qmgr");
 
 	result = outcome(&env);
+	if (was_pending != NULL)
+		print_failures(o->failures, &env, was_pending);
 	str_reset(&err);
 	if (notices_failed && pending == 0) {
 		env.next_attempt = now + p->set.min_backoff;
@@ -782,6 +823,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 skip:
 	result = RUNQ_DONE;
 out:
+	free(was_pending);
 	if (msgfd >= 0)
 		close(msgfd);
 	if (fd >= 0)

@@ -302,6 +302,7 @@ deliver_created(struct runq_pass *p, const struct runq_opts *o, time_t now)
 	int round;
 
 	all.only_id = NULL;
+	all.failures = NULL;
 	all.rcpt_match = NULL;
 	all.sender_match = NULL;
 	for (round = 0; round < 4 && p->ncreated > 0; round++) {

@@ -30,6 +30,9 @@ struct runq_opts {
 	const char	*only_id;	/* -I */
 	const char	*rcpt_match;	/* -R */
 	const char	*sender_match;	/* -S */
+	FILE		*failures;	/* with only_id: each recipient of that
+					   message that fails for good in this
+					   attempt, one line (sendmail -odi) */
 };
 
 enum runq_outcome {

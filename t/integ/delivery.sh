@@ -44,13 +44,17 @@ printf 'Subject: self\n\nx\n' | sm -odi self
 check "\\user goes to the mailbox" grep -q '^Subject: self' "$MB"
 : > "$MB"
 
-printf 'Subject: loop\n\nx\n' | sm -odi loop1
+printf 'Subject: loop\n\nx\n' | sm -odi loop1 2> "$D/err"
 check "alias loop bounces (EX_UNAVAILABLE)" [ $? = 69 ]
+check "-odi: the loop's reason on stderr" \
+    grep -qx 'loop1@host.example.org... failed: 5.4.6 alias expansion of loop1@host.example.org leads nowhere (loop?)' "$D/err"
 check "alias loop: bounce to the sender" grep -q '^Subject: Undelivered Mail Returned to Sender' "$MB"
 : > "$MB"
 
-printf 'Subject: unknown\n\nx\n' | sm -odi nosuchuser4711
+printf 'Subject: unknown\n\nx\n' | sm -odi nosuchuser4711 2> "$D/err"
 check "unknown user: EX_NOUSER" [ $? = 67 ]
+check "-odi: unknown user said on stderr, as sendmail 8 says it" \
+    [ "$(cat "$D/err")" = "nosuchuser4711@host.example.org... User unknown" ]
 check "bounce is a multipart/report DSN" grep -q 'Content-Type: multipart/report; report-type=delivery-status' "$MB"
 check "bounce names the recipient" grep -q '^Final-Recipient: rfc822; nosuchuser4711@host.example.org' "$MB"
 check "bounce has status 5.1.1" grep -q '^Status: 5.1.1' "$MB"
@@ -76,8 +80,10 @@ printf 'Subject: null\n\nx\n' | sm -odi -f '<>' nosuchuser4711
 check "bounce of null-sender mail is discarded" [ ! -s "$MB" ]
 check "discard is logged" grep -q 'null sender discarded' "$D/log"
 
-printf 'Subject: permfail\n\nx\n' | sm -odi permfail
+printf 'Subject: permfail\n\nx\n' | sm -odi permfail 2> "$D/err"
 check "command failure bounces" [ $? = 69 ]
+check "-odi: the command's failure on stderr" \
+    grep -qx 'permfail@host.example.org... failed: 5.3.0 Command died with status 3. Command output: nope?' "$D/err"
 check "bounce carries the command output" grep -q 'Command output: nope' "$MB"
 : > "$MB"
 
@@ -90,8 +96,9 @@ check "-V envid in the report" grep -q '^Original-Envelope-Id: myenvid' "$MB"
 : > "$MB"
 
 # Temporary failure: deferred, retried with back-off, visible in mailq.
-printf 'Subject: temp\n\nx\n' | sm -odi tempfail
+printf 'Subject: temp\n\nx\n' | sm -odi tempfail 2> "$D/err"
 check "exit 75 defers; -odi still exits 0 (queued)" [ $? = 0 ]
+check "-odi: a deferral prints nothing" [ ! -s "$D/err" ]
 check "deferred message stays queued" [ "$(queued)" = 1 ]
 check "mailq shows the deferral reason" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'temporary failure'"
 env1=$(find "$D/spool/queue" -name '*.env')

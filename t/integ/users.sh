@@ -93,7 +93,8 @@ check "after the admin removed the planted files, the mail arrives" [ "$(grep -c
 printf 'Subject: dotlocked\n\nx\n' | sm -odq "$A"
 echo $$ > "$D/mail/$A.lock"	# a live process: not stale
 runq -q
-check "dot-locked mailbox defers" bash -c "'$BUILD/mailq' -C '$C' | grep -q 'cannot lock mailbox'"
+check "dot-locked mailbox defers, naming the lock file" \
+    bash -c "'$BUILD/mailq' -C '$C' | grep -qF 'is locked by $D/mail/$A.lock'"
 rm -f "$D/mail/$A.lock"
 runq -q
 check "delivered once the dot-lock is gone" grep -q '^Subject: dotlocked' "$D/mail/$A"
@@ -106,4 +107,34 @@ for i in $(seq 1 50); do [ -e "$D/locked" ] && break; sleep 0.05; done
 runq -q
 wait $lp
 check "an fcntl-locked mailbox is waited for, then delivered" grep -q '^Subject: waited' "$D/mail/$A"
+
+# sendmail -bv run by an ordinary user (B): a ~/.forward that B may not
+# read (A's home is 0700) is not checked, and said so; the address is
+# deliverable (exit 0), not "undeliverable: cannot open".
+as_b() { setpriv --reuid="$B" --regid="$(id -g "$B")" --init-groups "$@"; }
+printf '\\%s\n' "$A" > "$H/$A/.forward"; chown "$A:" "$H/$A/.forward"; chmod 644 "$H/$A/.forward"
+chmod 700 "$H/$A"
+echo "inclist: :include:$D/inclist" >> "$D/aliases"
+echo "$A" > "$D/inclist"; chmod 600 "$D/inclist"
+"$BUILD/newaliases" -C "$C" > /dev/null
+as_b "$BUILD/sendmail" -C "$C" -bv "$A" > "$D/bv.out" 2>&1
+check "-bv by another user of a user whose .forward it cannot read: exit 0" [ $? = 0 ]
+check "... deliverable: the mailbox, and what was not checked as whom" \
+    grep -qxF "$A@host.example.org... deliverable: mailbox $D/mail/$A (as $A); cannot check $H/$A/.forward as user $B" "$D/bv.out"
+as_b "$BUILD/sendmail" -C "$C" -bv inclist > "$D/bv.out" 2>&1
+check "-bv by a user of an alias with an :include: it cannot read: exit 0" [ $? = 0 ]
+check "... the include is named as not checked" \
+    grep -qxF "inclist@host.example.org... deliverable: alias inclist -> include $D/inclist -> (not checked); cannot check $D/inclist as user $B" "$D/bv.out"
+as_b "$BUILD/sendmail" -C "$C" -bv "$A" nosuchuser$$ > "$D/bv.out" 2>&1
+check "... an unknown user beside it still exits 67" [ $? = 67 ]
+if as_b test -x /root; then
+	skip_check "-bv root by an ordinary user" "/root is searchable by others here"
+else
+	as_b "$BUILD/sendmail" -C "$C" -bv root > "$D/bv.out" 2>&1
+	check "-bv root by an ordinary user: exit 0, /root/.forward not checked" \
+	    grep -qxF "root@host.example.org... deliverable: mailbox $D/mail/root (as root); cannot check /root/.forward as user $B" "$D/bv.out"
+fi
+"$BUILD/sendmail" -C "$C" -bv "$A" > "$D/bv.out" 2>&1
+check "-bv by root reads the .forward" \
+    grep -qxF "$A@host.example.org... deliverable: .forward of $A -> mailbox $D/mail/$A (as $A)" "$D/bv.out"
 finish
