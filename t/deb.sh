@@ -36,10 +36,12 @@ if [ -d "$top/.git" ] || [ -f "$top/.git" ]; then
 else
 	(cd "$top" && tar cf - --exclude=./_ci --exclude=./_b --exclude=./debian/posthorn .) | tar xf - -C "$out/posthorn"
 fi
-if (cd "$out/posthorn" && dpkg-buildpackage -us -uc -b) > "$out/build.log" 2>&1; then
-	pass "dpkg-buildpackage -us -uc -b"
+# source and binary: lintian then checks the source package too
+# (debian/copyright, debian/control, the source format)
+if (cd "$out/posthorn" && dpkg-buildpackage -us -uc) > "$out/build.log" 2>&1; then
+	pass "dpkg-buildpackage -us -uc (source and binary)"
 else
-	fail "dpkg-buildpackage -us -uc -b (see $out/build.log)"
+	fail "dpkg-buildpackage -us -uc (see $out/build.log)"
 	tail -n 30 "$out/build.log"
 	done_
 fi
@@ -67,6 +69,8 @@ check "no set-id file in the archive" bash -c '! grep -E "^-..[sS]|^-.....[sS]" 
 check "nothing under /usr/local or /var/spool in the archive" \
 	bash -c '! grep -E "\./usr/local|\./var/spool" "$1"' _ "$out/contents"
 
+x0=$out/x0
+rm -rf "$x0" && mkdir -p "$x0" && dpkg-deb --fsys-tarfile "$deb" | tar xf - -C "$x0" --strip-components=5 ./usr/share/doc/posthorn/copyright
 ctl=$out/control
 rm -rf "$ctl" && dpkg-deb -e "$deb" "$ctl"
 for f in Provides Conflicts Replaces; do
@@ -89,6 +93,10 @@ check "postinst neither enables nor starts posthorn-smtpd.socket" \
 	bash -c 'grep -q "deb-systemd-helper debian-installed .posthorn-smtpd.socket." "$1" && ! grep -q "deb-systemd-invoke.*posthorn-smtpd" "$1"' _ "$ctl/postinst"
 check "postrm purge removes the spool and the overrides" \
 	bash -c 'grep -q "rm -rf /var/spool/posthorn" "$1" && grep -q "dpkg-statoverride --remove" "$1"' _ "$ctl/postrm"
+check "postrm remove drops only the overrides postinst made" \
+	bash -c 'grep -q "dropoverride /usr/sbin/sendmail root phdrop 2755" "$1" && grep -q "dropoverride /usr/bin/mailq root posthorn 2755" "$1"' _ "$ctl/postrm"
+check "debian/copyright: machine-readable format 1.0" \
+	grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' "$x0/copyright"
 check "maintainer scripts pass sh -n" bash -c 'for s in "$1"/postinst "$1"/postrm "$1"/prerm "$1"/preinst; do [ ! -f "$s" ] || sh -n "$s" || exit 1; done' _ "$ctl"
 
 # the configured paths inside the package
@@ -108,8 +116,9 @@ check "sendmail -bP: spool_directory /var/spool/posthorn" \
 lintian --fail-on error "$changes" > "$out/lintian.log" 2>&1
 rc=$?
 grep -E '^[EW]: ' "$out/lintian.log"
+check "lintian checked the source package too" grep -q '^Architecture: source' "$changes"
 if [ $rc = 0 ] && ! grep -q '^E: ' "$out/lintian.log"; then
-	pass "lintian: no errors ($(grep -c '^W: ' "$out/lintian.log") warnings)"
+	pass "lintian (source and binary): no errors ($(grep -c '^W: ' "$out/lintian.log") warnings)"
 else
 	fail "lintian (see $out/lintian.log)"
 fi

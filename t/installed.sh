@@ -4,14 +4,22 @@
 # delivers into /var/mail, mailq (setgid) lists; users cannot read or
 # tamper with each other's queued mail; -C drops the privilege.
 # Prints PASS/FAIL lines and "N passed, N failed".
+#
+# The installation tested is that of "make install" in PREFIX (default
+# /usr/local); PH_SBINDIR, PH_BINDIR, PH_CONF and PH_SPOOL name another
+# one (t/debinstalled.sh: the Debian package's /usr/sbin, /usr/bin,
+# /etc/posthorn/posthorn.conf, /var/spool/posthorn), PH_LABEL the word
+# after PASS:/FAIL:, PH_SASL_PORT the smarthost's loopback port.
 set -u
 prefix=${PREFIX:-/usr/local}
-SBIN=$prefix/sbin BIN=$prefix/bin
-CONF=$prefix/etc/posthorn/posthorn.conf
-SPOOL=$prefix/var/spool/posthorn
+SBIN=${PH_SBINDIR:-$prefix/sbin} BIN=${PH_BINDIR:-$prefix/bin}
+CONF=${PH_CONF:-$prefix/etc/posthorn/posthorn.conf}
+SPOOL=${PH_SPOOL:-$prefix/var/spool/posthorn}
+label=${PH_LABEL:-installed}
+sasl_port=${PH_SASL_PORT:-42125}
 p=0 f=0
-pass() { echo "PASS: installed: $*"; p=$((p + 1)); }
-fail() { echo "FAIL: installed: $*"; f=$((f + 1)); }
+pass() { echo "PASS: $label: $*"; p=$((p + 1)); }
+fail() { echo "FAIL: $label: $*"; f=$((f + 1)); }
 check() { d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 [ "$(id -u)" = 0 ] || { echo "0 passed, 0 failed"; exit 0; }
 
@@ -32,7 +40,8 @@ cleanup() {
 trap cleanup EXIT
 # remote mail stays here: a smarthost on a closed loopback port, and a
 # resolver that does not answer (the machine's is never asked)
-printf 'myhostname = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\nalias_maps = %s\nrelayhost = [127.0.0.1]:9\ndns_servers = 127.0.0.1:9\n' "$ALIASES" > "$CONF"
+# (myorigin too: a build with a mailname file takes it from there)
+printf 'myhostname = host.example.org\nmyorigin = host.example.org\nmaillog_file = /tmp/posthorn-installed.log\nalias_maps = %s\nrelayhost = [127.0.0.1]:9\ndns_servers = 127.0.0.1:9\n' "$ALIASES" > "$CONF"
 echo "postmaster: root" > "$ALIASES"
 "$SBIN/newaliases" > /dev/null
 check "newaliases (installed) compiles the aliases" [ -s "$ALIASES.cdb" ]
@@ -194,7 +203,7 @@ if mountpoint -q "$FS"; then
 	check "... the maildrop drained" [ -z "$(ls "$FS/spool/maildrop")" ]
 	umount "$FS"
 else
-	echo "SKIP: installed: cannot mount a tmpfs for the full file system test"
+	echo "SKIP: $label: cannot mount a tmpfs for the full file system test"
 fi
 rmdir "$FS" 2>/dev/null
 rm -f "$SECRET"
@@ -214,12 +223,12 @@ rm -f /tmp/posthorn-ids.tr
 # that connects runs as the spool owner.
 if /usr/bin/python3 -c 'import aiosmtpd' 2> /dev/null; then
 	SINKD=$(mktemp -d)
-	/usr/bin/python3 "$(dirname "$0")/integ/smtpsink.py" --out "$SINKD/out" --listen 127.0.0.1:42125 \
+	/usr/bin/python3 "$(dirname "$0")/integ/smtpsink.py" --out "$SINKD/out" --listen "127.0.0.1:$sasl_port" \
 		--auth --pidfile "$SINKD/pid" > "$SINKD/log" 2>&1 &
 	for _ in $(seq 100); do [ -s "$SINKD/pid" ] && break; sleep 0.1; done
-	printf '[127.0.0.1]:42125 alice:secret\n' > /etc/posthorn-test-sasl
+	printf '[127.0.0.1]:%s alice:secret\n' "$sasl_port" > /etc/posthorn-test-sasl
 	chmod 600 /etc/posthorn-test-sasl
-	printf 'relayhost = [127.0.0.1]:42125\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = /etc/posthorn-test-sasl\nsmtp_sasl_allow_cleartext = yes\n' >> "$CONF"
+	printf 'relayhost = [127.0.0.1]:%s\nsmtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = /etc/posthorn-test-sasl\nsmtp_sasl_allow_cleartext = yes\n' "$sasl_port" >> "$CONF"
 	printf 'Subject: smarthost\n\nx\n' | as "$U1" "$SBIN/sendmail" someone@remote.example
 	strace -f -qq -e trace=setresuid,connect -o /tmp/posthorn-smtp.tr "$SBIN/runq" -q
 	check "remote mail went to the smarthost, authenticated with root's password map" \
@@ -235,12 +244,12 @@ for l in open(sys.argv[1]):
     pid, call, rest = m.groups()
     if call == "setresuid" and rest.startswith("%s, %s, %s)" % (uid, uid, uid)):
         seen[pid] = True
-    if call == "connect" and "42125" in rest:
+    if call == "connect" and sys.argv[3] in rest:
         sys.exit(0 if seen.get(pid) else 1)
-sys.exit(1)' /tmp/posthorn-smtp.tr "$PHUID"
+sys.exit(1)' /tmp/posthorn-smtp.tr "$PHUID" "$sasl_port"
 	kill "$(cat "$SINKD/pid")" 2> /dev/null
 	rm -rf "$SINKD" /etc/posthorn-test-sasl /tmp/posthorn-smtp.tr
-	sed -i '/^relayhost = \[127.0.0.1\]:42125/d; /^smtp_sasl/d' "$CONF"
+	sed -i "/^relayhost = \[127.0.0.1\]:$sasl_port\$/d; /^smtp_sasl/d" "$CONF"
 fi
 
 # TZ survives the set-id start when it is a zone, not a file elsewhere.

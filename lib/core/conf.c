@@ -56,7 +56,7 @@ static struct conf_ent table[] = {
 	{ "maximal_queue_lifetime", T_TIME, "5d", NULL },
 	{ "message_size_limit", T_SIZE, "10240000", NULL },
 	{ "minimal_backoff_time", T_TIME, "300s", NULL },
-	{ "mydestination", T_LIST, "$myhostname, localhost.$mydomain, localhost", NULL },
+	{ "mydestination", T_LIST, NULL, NULL },	/* computed */
 	{ "mydomain", T_STR, NULL, NULL },		/* computed */
 	{ "myhostname", T_STR, NULL, NULL },		/* computed */
 	{ "mynetworks", T_LIST, "127.0.0.0/8, [::1]/128", NULL },
@@ -116,6 +116,7 @@ static char domain_buf[256];
 static const char *mailname_path = PATH_MAILNAME;
 static char mailname_buf[256];
 static int mailname_read;
+static char mydest_buf[sizeof(mailname_buf) + 64];
 
 /* lookup - find a table entry */
 static struct conf_ent *
@@ -183,7 +184,11 @@ conf_mailname_file(const char *path)
 /*
  * computed_default - myhostname and mydomain come from the system;
  * myorigin is the mailname file's name when there is one, else
- * $myhostname.
+ * $myhostname. mydestination is Postfix's default, and the mailname
+ * file's name too when there is one: Debian's other mail systems make
+ * the mail name a local domain, and mail from "mail user" on a host
+ * whose mail name is not its host name (a short host name, the usual
+ * case) is addressed to user@mailname.
  * mydomain is myhostname's value, which may refer to other settings:
  * NULL with err when that expansion fails (depth as in expand).
  */
@@ -195,6 +200,14 @@ computed_default(const struct conf_ent *e, int depth, struct str *err)
 
 	if (strcmp(e->name, "myorigin") == 0)
 		return (m = mailname()) != NULL ? m : "$myhostname";
+	if (strcmp(e->name, "mydestination") == 0) {
+		/* (mydest_buf has room for any mailname) */
+		if ((m = mailname()) == NULL || util_snprintf(mydest_buf,
+		    sizeof(mydest_buf), "$myhostname, %s, localhost.$mydomain, "
+		    "localhost", m) < 0)
+			return "$myhostname, localhost.$mydomain, localhost";
+		return mydest_buf;
+	}
 	if (hostname_buf[0] == '\0') {
 		if (gethostname(hostname_buf, sizeof(hostname_buf) - 1) < 0 ||
 		    hostname_buf[0] == '\0')

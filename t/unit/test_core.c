@@ -842,8 +842,8 @@ END_TEST
 /*
  * configure --with-mailname (Debian: /etc/mailname): the first word of
  * the file's first line, in lower case, is myorigin's default; a missing
- * file, an empty line or one with a "$" leaves $myhostname. A value set
- * in posthorn.conf wins.
+ * file, an empty line or one with a "$" leaves $myhostname. The name is
+ * in mydestination's default too. A value set in posthorn.conf wins.
  */
 START_TEST(test_conf_mailname)
 {
@@ -859,7 +859,7 @@ START_TEST(test_conf_mailname)
 		{ "$myhostname.evil\n", "h.example.net" },
 	};
 	struct str err = STR_INIT;
-	char path[128];
+	char path[128], dest[256];
 	size_t i;
 	int fd;
 
@@ -879,7 +879,20 @@ START_TEST(test_conf_mailname)
 		ck_assert_msg(strcmp(conf_str("myorigin"), c[i].want) == 0,
 		    "case %zu: myorigin %s, want %s", i, conf_str("myorigin"),
 		    c[i].want);
+		/* the mail name is a local domain too */
+		if (strcmp(c[i].want, "h.example.net") == 0)
+			ck_assert_int_ge(util_snprintf(dest, sizeof(dest),
+			    "h.example.net, localhost.example.net, localhost"), 0);
+		else
+			ck_assert_int_ge(util_snprintf(dest, sizeof(dest),
+			    "h.example.net, %s, localhost.example.net, localhost",
+			    c[i].want), 0);
+		ck_assert_msg(strcmp(conf_str("mydestination"), dest) == 0,
+		    "case %zu: mydestination %s, want %s", i,
+		    conf_str("mydestination"), dest);
 	}
+	ck_assert_int_eq(conf_set("mydestination", "$myhostname", &err), 0);
+	ck_assert_str_eq(conf_str("mydestination"), "h.example.net");
 	ck_assert_int_eq(conf_set("myorigin", "set.example", &err), 0);
 	ck_assert_str_eq(conf_str("myorigin"), "set.example");
 	str_free(&err);
