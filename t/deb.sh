@@ -59,7 +59,7 @@ check "/usr/lib/sendmail -> ../sbin/sendmail" has lrwxrwxrwx root/root "./usr/li
 check "/usr/bin/newaliases -> ../sbin/newaliases" has lrwxrwxrwx root/root "./usr/bin/newaliases -> ../sbin/newaliases"
 check "/etc/posthorn/posthorn.conf" has -rw-r--r-- root/root ./etc/posthorn/posthorn.conf
 check "/etc/cron.d/posthorn" has -rw-r--r-- root/root ./etc/cron.d/posthorn
-for u in posthorn-runq.path posthorn-runq.service posthorn-runq.timer posthorn-smtpd.socket posthorn-smtpd@.service; do
+for u in posthorn-runq.path posthorn-runq.service posthorn-runq.timer posthorn-smtpd.socket posthorn-smtpd@.service posthorn-smtpd-listen.socket posthorn-smtpd-listen.service; do
 	check "systemd unit $u" has -rw-r--r-- root/root "./lib/systemd/system/$u"
 done
 for m in man1/mailq.1.gz man5/posthorn.conf.5.gz man5/aliases.5.gz man8/sendmail.8.gz man8/runq.8.gz man8/newaliases.8.gz man8/smtpd.8.gz; do

@@ -151,7 +151,7 @@ check "/etc/posthorn/posthorn.conf root 644 (a conffile)" \
 check "/etc/cron.d/posthorn root 644 (a conffile)" \
 	bash -c '[ "$(stat -c "%U %G %a" /etc/cron.d/posthorn)" = "root root 644" ] && dpkg-query -W -f "\${Conffiles}" posthorn | grep -q " /etc/cron.d/posthorn "'
 [ -e /etc/aliases ] && check "postinst compiled /etc/aliases (newaliases)" [ -s /etc/aliases.cdb -a /etc/aliases.cdb -nt /etc/aliases ]
-for u in posthorn-runq.path posthorn-runq.service posthorn-runq.timer posthorn-smtpd.socket posthorn-smtpd@.service; do
+for u in posthorn-runq.path posthorn-runq.service posthorn-runq.timer posthorn-smtpd.socket posthorn-smtpd@.service posthorn-smtpd-listen.socket posthorn-smtpd-listen.service; do
 	check "unit /lib/systemd/system/$u" [ -f /lib/systemd/system/$u ]
 done
 check "posthorn-runq.path enabled (multi-user.target.wants)" \
