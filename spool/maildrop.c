@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -222,12 +223,21 @@ out:
 
 /*
  * The "maildrop empty" stamp. Ordinary users cannot list the maildrop
- * (1730), but anyone may stat it. After a pickup that left no entry,
- * runq sets the modification time of queue/maildrop.stamp to that of the
- * maildrop directory; every submission (and every removal) changes the
- * directory's time afterwards. So a maildrop whose time still equals the
- * stamp's has been empty since the last pickup, and one whose time
- * differs has (or had) something in it: mailq tells a user which.
+ * (1730), but anyone may stat it. When a pickup finds the maildrop empty
+ * and unchanged since before it looked, runq sets the modification time
+ * of queue/maildrop.stamp to that of the maildrop directory; every later
+ * submission (and every removal) changes the directory's time. So a
+ * maildrop whose time still equals the stamp's has been empty since,
+ * and one whose time differs may hold something: mailq tells a user.
+ *
+ * File times come from the kernel's coarse clock, which advances every
+ * few milliseconds: a submission in the same tick as the last change
+ * would leave the directory's time as it was. So the stamp is set only
+ * when that change is older than the coarse clock read before the
+ * listing (CLOCK_REALTIME_COARSE, the clock of file times): whatever
+ * lands after the listing then gets a later time. Right after a pickup
+ * that removed files this is usually not yet so, and the stamp waits
+ * for the next run (mailq then says mail may be waiting).
  */
 #define STAMP_NAME	"queue/maildrop.stamp"
 
@@ -250,15 +260,21 @@ spool_maildrop_mark_empty(struct str *err)
 {
 	struct str dir = STR_INIT, stamp = STR_INIT;
 	struct stat before, after, old;
-	struct timespec ts[2];
+	struct timespec ts[2], t0;
 	char **ids = NULL;
 	size_t n = 0;
 	int fd, rc = 0;
 
 	spool_path(&dir, "maildrop", NULL, NULL);
 	str_printf(&stamp, "%s/%s", spool_dir(), STAMP_NAME);
-	if (stat(dir.s, &before) < 0 || spool_list_dir(dir.s, &ids, &n, err) < 0 ||
-	    n > 0 || stat(dir.s, &after) < 0 || !same_time(&before, &after))
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &t0) < 0 || stat(dir.s, &before) < 0)
+		goto out;
+	/* changed in this tick of the file clock: not yet (see above) */
+	if (before.st_mtim.tv_sec > t0.tv_sec || (before.st_mtim.tv_sec == t0.tv_sec &&
+	    before.st_mtim.tv_nsec >= t0.tv_nsec))
+		goto out;
+	if (spool_list_dir(dir.s, &ids, &n, err) < 0 || n > 0 ||
+	    stat(dir.s, &after) < 0 || !same_time(&before, &after))
 		goto out;
 	if (stat(stamp.s, &old) == 0 && same_time(&old, &before))
 		goto out;
@@ -284,8 +300,8 @@ out:
 
 /*
  * spool_maildrop_waiting - for a caller who cannot list the maildrop:
- * 0 it has been empty since the last pickup, 1 something was submitted
- * since (or is being submitted), -1 unknown (no stamp yet)
+ * 0 it has been empty since a pickup found it so, 1 it has changed
+ * since: something may be waiting, -1 unknown (no stamp yet)
  */
 int
 spool_maildrop_waiting(void)

@@ -14,8 +14,8 @@
  *                       queue/H by rename, never delivered until released
  *                       (admin.c).
  *   corrupt/ID          maildrop or queue files that failed validation.
- *   queue/maildrop.stamp its modification time is the maildrop's after the
- *                       last pickup that left it empty (maildrop.c).
+ *   queue/maildrop.stamp its modification time is the maildrop's when a
+ *                       pickup last found it empty (maildrop.c).
  *
  * Error contract: functions return 0 on success and -1 on failure with a
  * human-readable reason in the struct str they are given; they never exit.

@@ -25,7 +25,7 @@
  * DIAGNOSTICS
  *	A caller who cannot list the maildrop (an ordinary user) is told on
  *	stderr that entries not yet picked up are not shown, unless the
- *	maildrop has been empty since runq last picked it up
+ *	maildrop has been empty since runq last found it so
  *	(spool_maildrop_waiting: it stats the maildrop directory and
  *	queue/maildrop.stamp, which the privilege may do).
  *	Exit status (sysexits.h): 0 the listing was written (malformed
@@ -153,16 +153,16 @@ main(int argc, char **argv)
 	if (mailq_print(stdout, &o, &res, &err) < 0)
 		die(res.fail == MAILQ_FAIL_OUTPUT ? EX_IOERR : EX_TEMPFAIL, "%s", err.s);
 	/*
-	 * An ordinary user cannot list the maildrop (1730): say whether mail
-	 * submitted but not yet picked up is missing from the listing (its
-	 * directory changed since runq last left it empty), on stderr, so
-	 * that the listing stays what parsers of Postfix's mailq expect.
+	 * An ordinary user cannot list the maildrop (1730): unless it has
+	 * been empty since runq last looked, say that mail not yet picked up
+	 * may be missing from the listing, on stderr, so that the listing
+	 * stays what parsers of Postfix's mailq expect.
 	 */
 	if (res.maildrop_unlisted && res.maildrop_waiting != 0)
 		fprintf(stderr, "mailq: not shown: mail submitted but not yet picked up "
 		    "by runq%s (only root can see the maildrop); for when runq runs, "
 		    "see runq(8)\n", res.maildrop_waiting > 0 ?
-		    " is waiting in the maildrop" : ", if any");
+		    " may be waiting in the maildrop" : ", if any");
 	str_free(&err);
 	free(env_conf);
 	return 0;

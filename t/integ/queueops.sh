@@ -180,17 +180,20 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 	check "mailq as a user who cannot see the maildrop: exit 0, queue listed" \
 		[ $rc = 0 ] && grep -q q7@remote.example "$D/mq.out"
 	check "... and it says that mail not yet picked up is waiting, not shown" \
-		grep -q "not shown: mail submitted but not yet picked up by runq is waiting in the maildrop" "$D/err"
+		grep -q "not shown: mail submitted but not yet picked up by runq may be waiting in the maildrop" "$D/err"
 	check "... but not the maildrop entry" bash -c "! grep -q m1rcpt '$D/mq.out'"
 	mq > "$D/mq.out" 2> "$D/err"
 	check "mailq as the owner: the maildrop entry listed, no such note" \
 		bash -c "grep -q m1rcpt '$D/mq.out' && ! grep -q 'not shown' '$D/err'"
-	runq
+	# the pickup empties the maildrop; a later run finds it empty and
+	# unchanged and stamps it (the pause lets the file clock, which
+	# ticks every few milliseconds, move past the pickup's last change)
+	runq; sleep 0.1; runq
 	nob "$BUILD/mailq" -C "$C" > "$D/mq.out" 2> "$D/err"
-	check "after a pickup that emptied the maildrop: no note" [ ! -s "$D/err" ]
+	check "maildrop found empty by runq since: no note" [ ! -s "$D/err" ]
 	printf 'Subject: m2\n\nx\n' | sm -odq "$ME"
 	nob "$BUILD/mailq" -C "$C" > "$D/mq.out" 2> "$D/err"
-	check "a new submission: the note again" grep -q "is waiting in the maildrop" "$D/err"
+	check "a new submission: the note again" grep -q "may be waiting in the maildrop" "$D/err"
 else
 	skip_check "an ordinary user is refused" "needs root and setpriv"
 	skip_check "mailq's note to a user who cannot see the maildrop" "needs root and setpriv"
