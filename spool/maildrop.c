@@ -31,8 +31,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -217,4 +219,102 @@ spool_maildrop_read_env(int fd, struct envelope *env, off_t *msg_off,
 out:
 	str_free(&data);
 	return rc;
+}
+
+/*
+ * The "maildrop empty" stamp. Ordinary users cannot list the maildrop
+ * (1730), but anyone may stat it. When a pickup finds the maildrop empty
+ * and unchanged since before it looked, runq sets the modification time
+ * of queue/maildrop.stamp to that of the maildrop directory; every later
+ * submission (and every removal) changes the directory's time. So a
+ * maildrop whose time still equals the stamp's has been empty since,
+ * and one whose time differs may hold something: mailq tells a user.
+ *
+ * File times come from the kernel's coarse clock, which advances every
+ * few milliseconds: a submission in the same tick as the last change
+ * would leave the directory's time as it was. So the stamp is set only
+ * when that change is older than the coarse clock read before the
+ * listing (CLOCK_REALTIME_COARSE, the clock of file times): whatever
+ * lands after the listing then gets a later time. Right after a pickup
+ * that removed files this is usually not yet so, and the stamp waits
+ * for the next run (mailq then says mail may be waiting).
+ */
+#define STAMP_NAME	"queue/maildrop.stamp"
+
+/* same_time - are two modification times equal to the nanosecond? */
+static int
+same_time(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * spool_maildrop_mark_empty - after a pickup, as the spool owner: if the
+ * maildrop holds no entry, stamp its time. The directory's time is taken
+ * before and after the listing, so a submission that lands meanwhile is
+ * never stamped as seen. Returns 0, or -1 with the reason in err.
+ */
+int
+spool_maildrop_mark_empty(struct str *err)
+{
+	struct str dir = STR_INIT, stamp = STR_INIT;
+	struct stat before, after, old;
+	struct timespec ts[2], t0;
+	char **ids = NULL;
+	size_t n = 0;
+	int fd, rc = 0;
+
+	spool_path(&dir, "maildrop", NULL, NULL);
+	str_printf(&stamp, "%s/%s", spool_dir(), STAMP_NAME);
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &t0) < 0 || stat(dir.s, &before) < 0)
+		goto out;
+	/* changed in this tick of the file clock: not yet (see above) */
+	if (before.st_mtim.tv_sec > t0.tv_sec || (before.st_mtim.tv_sec == t0.tv_sec &&
+	    before.st_mtim.tv_nsec >= t0.tv_nsec))
+		goto out;
+	if (spool_list_dir(dir.s, &ids, &n, err) < 0 || n > 0 ||
+	    stat(dir.s, &after) < 0 || !same_time(&before, &after))
+		goto out;
+	if (stat(stamp.s, &old) == 0 && same_time(&old, &before))
+		goto out;
+	if ((fd = open(stamp.s, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640)) < 0) {
+		str_printf(err, "cannot create %s: %s", stamp.s, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1] = before.st_mtim;
+	if (futimens(fd, ts) < 0) {
+		str_printf(err, "cannot set the time of %s: %s", stamp.s, strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+out:
+	spool_list_free(ids, n);
+	str_free(&dir);
+	str_free(&stamp);
+	return rc;
+}
+
+/*
+ * spool_maildrop_waiting - for a caller who cannot list the maildrop:
+ * 0 it has been empty since a pickup found it so, 1 it has changed
+ * since: something may be waiting, -1 unknown (no stamp yet)
+ */
+int
+spool_maildrop_waiting(void)
+{
+	struct str dir = STR_INIT, stamp = STR_INIT;
+	struct stat md, st;
+	int r = -1;
+
+	spool_path(&dir, "maildrop", NULL, NULL);
+	str_printf(&stamp, "%s/%s", spool_dir(), STAMP_NAME);
+	if (stat(dir.s, &md) == 0 && stat(stamp.s, &st) == 0)
+		r = !same_time(&md, &st);
+	str_free(&dir);
+	str_free(&stamp);
+	return r;
 }

@@ -103,6 +103,13 @@ spool_queue_begin(const char *id, struct spool_writer *w, struct str *err)
 		str_printf(err, "invalid queue ID");
 		goto out;
 	}
+	/* held meanwhile (posthorn hold): queued already, never again */
+	spool_path(&name, "hold", id, ".env");
+	if (lstat(name.s, &st) == 0) {
+		rc = SPOOL_DONE;
+		goto out;
+	}
+	str_reset(&name);
 	if (lstat(path.s, &st) == 0) {
 		if (entry_complete(id)) {
 			rc = SPOOL_DONE;
@@ -187,21 +194,21 @@ spool_queue_commit(const struct envelope *env, const void *pre, size_t prelen,
 }
 
 /*
- * spool_env_open - read (and with lock, lock) an envelope. Returns 0 with
- * *fdp open (locked) and env filled, SPOOL_BUSY when another process holds
- * the lock, SPOOL_GONE when the entry has disappeared, SPOOL_BAD for a
- * malformed envelope, SPOOL_SYSERR for an I/O error.
+ * spool_env_lock_at - open (and with lock, lock) the envelope of an entry
+ * in sub ("queue" or "hold"), without reading it. Returns 0 with *fdp
+ * open (locked), SPOOL_BUSY when another process holds the lock,
+ * SPOOL_GONE when the entry has disappeared, SPOOL_BAD for an invalid
+ * ID, SPOOL_SYSERR otherwise.
  */
 int
-spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
+spool_env_lock_at(const char *sub, const char *id, int lock, int *fdp,
     struct str *err)
 {
-	struct str path = STR_INIT, data = STR_INIT;
+	struct str path = STR_INIT;
 	struct stat st_fd, st_path;
-	size_t used;
 	int fd = -1, tries, rc;
 
-	if (spool_path(&path, "queue", id, ".env") < 0) {
+	if (spool_path(&path, sub, id, ".env") < 0) {
 		str_printf(err, "invalid queue ID");
 		rc = SPOOL_BAD;
 		goto out;
@@ -220,7 +227,7 @@ spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
 			str_printf(err, "lock %s: %s", path.s, strerror(errno));
 			goto out;
 		}
-		/* Did an update replace the file while we waited? */
+		/* Did an update (or a move) replace the file while we waited? */
 		if (fstat(fd, &st_fd) == 0 && stat(path.s, &st_path) == 0 &&
 		    st_fd.st_ino == st_path.st_ino && st_fd.st_dev == st_path.st_dev) {
 			/* when the lock was taken: see runq's report of stuck entries */
@@ -235,6 +242,31 @@ spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
 			goto out;
 		}
 	}
+	*fdp = fd;
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	str_free(&path);
+	return rc;
+}
+
+/*
+ * spool_env_open_at - read (and with lock, lock) the envelope of an
+ * entry in sub. Returns 0 with *fdp open (locked) and env filled, or as
+ * spool_env_lock_at, or SPOOL_BAD for a malformed envelope.
+ */
+int
+spool_env_open_at(const char *sub, const char *id, int lock, int *fdp,
+    struct envelope *env, struct str *err)
+{
+	struct str data = STR_INIT;
+	size_t used;
+	int fd = -1, rc;
+
+	if ((rc = spool_env_lock_at(sub, id, lock, &fd, err)) < 0)
+		goto out;
 	if ((rc = spool_read_fd(fd, ENV_FILE_MAX, &data, err)) < 0)
 		goto out;
 	if ((rc = env_parse(data.s ? data.s : "", data.len, env, &used, err)) < 0)
@@ -251,9 +283,16 @@ spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
 out:
 	if (fd >= 0)
 		close(fd);
-	str_free(&path);
 	str_free(&data);
 	return rc;
+}
+
+/* spool_env_open - spool_env_open_at in the queue */
+int
+spool_env_open(const char *id, int lock, int *fdp, struct envelope *env,
+    struct str *err)
+{
+	return spool_env_open_at("queue", id, lock, fdp, env, err);
 }
 
 /*

@@ -253,6 +253,10 @@ spool_create_tree(uid_t owner, gid_t owner_gid, gid_t drop_gid, int chown_it,
 		if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
 			goto out;
 	}
+	/* group-readable like queue/: mailq lists held entries too */
+	spool_path(&p, "hold", NULL, NULL);
+	if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
+		goto out;
 	spool_path(&p, "corrupt", NULL, NULL);
 	if (make_dir(p.s, owner, owner_gid, 0700, chown_it, err) < 0)
 		goto out;

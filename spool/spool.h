@@ -10,7 +10,12 @@
  *                       immutable once written. H is spool_hash(ID).
  *   queue/H/ID.env      the envelope, rewritten (temporary file, fsync,
  *                       rename) after every delivery attempt.
+ *   hold/ID.env, ID.msg an entry on hold (posthorn hold): moved here from
+ *                       queue/H by rename, never delivered until released
+ *                       (admin.c).
  *   corrupt/ID          maildrop or queue files that failed validation.
+ *   queue/maildrop.stamp its modification time is the maildrop's when a
+ *                       pickup last found it empty (maildrop.c).
  *
  * Error contract: functions return 0 on success and -1 on failure with a
  * human-readable reason in the struct str they are given; they never exit.
@@ -197,6 +202,8 @@ int	 spool_maildrop_commit(struct spool_writer *, struct envelope *, off_t,
 	    off_t, struct str *);
 int	 spool_maildrop_parse(const char *, size_t, struct envelope *, size_t *, struct str *);
 int	 spool_maildrop_read_env(int, struct envelope *, off_t *, struct str *);
+int	 spool_maildrop_mark_empty(struct str *);
+int	 spool_maildrop_waiting(void);
 
 /* queue.c */
 int	 spool_queue_begin(const char *, struct spool_writer *, struct str *);
@@ -205,6 +212,9 @@ int	 spool_queue_finish(struct spool_writer *, const struct envelope *,
 int	 spool_queue_commit(const struct envelope *, const void *, size_t,
 	    const void *, size_t, struct str *);
 int	 spool_env_open(const char *, int, int *, struct envelope *, struct str *);
+int	 spool_env_open_at(const char *, const char *, int, int *, struct envelope *,
+	    struct str *);
+int	 spool_env_lock_at(const char *, const char *, int, int *, struct str *);
 int	 spool_env_update(int *, const struct envelope *, struct str *);
 int	 spool_msg_open(const char *, struct str *);
 int	 spool_read_fd(int, size_t, struct str *, struct str *);
@@ -216,5 +226,13 @@ int	 spool_list_dir(const char *, char ***, size_t *, struct str *);
 void	 spool_list_free(char **, size_t);
 
 int	 spool_scan_queue(char ***, size_t *, struct str *);
+
+/* admin.c */
+int	 spool_hold(const char *, struct str *);
+int	 spool_release(const char *, struct str *);
+int	 spool_requeue(const char *, time_t, struct str *);
+int	 spool_delete(const char *, struct str *);
+int	 spool_hold_repair(const char *, struct str *);
+int	 spool_scan_hold(char ***, size_t *, struct str *);
 
 #endif

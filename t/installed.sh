@@ -60,6 +60,11 @@ check "user cannot list the maildrop" bash -c "! setpriv --reuid=$U2 --regid=$(i
 check "another user cannot read the entry" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups cat '$SPOOL/maildrop/$entry' 2>/dev/null"
 as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
 check "mailq runs for an ordinary user" [ $? = 0 ]
+check "... and says that mail not yet picked up is not shown" \
+	grep -q "not shown: mail submitted but not yet picked up by runq" /tmp/posthorn-mq.out
+check "hold/ is 0750 posthorn:posthorn" [ "$(stat -c '%a %U %G' "$SPOOL/hold")" = "750 posthorn posthorn" ]
+as "$U1" "$SBIN/posthorn" hold ALL > /tmp/posthorn-ph.out 2>&1
+check "posthorn refuses an ordinary user (77)" [ $? = 77 ]
 
 "$SBIN/runq" -q
 check "runq as root delivers into /var/mail" grep -q '^Subject: from an ordinary user' "/var/mail/$U2"
@@ -77,6 +82,13 @@ as "$U2" "$SBIN/sendmail" -bp > /tmp/posthorn-mq.out 2>&1
 check "sendmail -bp (runs the installed mailq) for an ordinary user" grep -q 'someone@remote.example' /tmp/posthorn-mq.out
 check "queue files belong to posthorn" [ "$(stat -c %U "$SPOOL"/queue/*/"$id".env)" = posthorn ]
 check "an ordinary user cannot read a queued message" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups cat $SPOOL/queue/*/$id.msg 2>/dev/null"
+"$SBIN/posthorn" hold "$id" 2> /dev/null
+check "posthorn hold (root, the system spool): the entry is in hold/, still posthorn's" \
+	[ "$(stat -c %U "$SPOOL/hold/$id.env" 2>/dev/null)" = posthorn ]
+as "$U2" "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
+check "mailq (setgid) shows the held entry with ! to an ordinary user" grep -q "^$id!" /tmp/posthorn-mq.out
+"$SBIN/posthorn" release "$id" 2> /dev/null
+check "posthorn release: back in the queue" [ -e "$(ls "$SPOOL"/queue/*/"$id".env 2>/dev/null)" ]
 
 # Another configuration naming the real spool: with the privilege kept,
 # sendmail could write the maildrop and mailq read the queue; dropped,
@@ -94,7 +106,7 @@ check "mailq with POSTHORN_CONF from a user: privilege dropped (75)" [ $rc = 75 
 check "... and the queue was not listed" bash -c "! grep -q someone@remote.example /tmp/posthorn-mq.out"
 POSTHORN_CONF=/tmp/posthorn-evil.conf "$BIN/mailq" > /tmp/posthorn-mq.out 2>&1
 check "root may name another configuration" grep -q someone@remote.example /tmp/posthorn-mq.out
-rm -f /tmp/posthorn-evil.conf /tmp/posthorn-evil.err /tmp/posthorn-mq.out
+rm -f /tmp/posthorn-evil.conf /tmp/posthorn-evil.err /tmp/posthorn-mq.out /tmp/posthorn-ph.out
 
 "$SBIN/runq" -q -R remote.example
 

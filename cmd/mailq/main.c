@@ -23,6 +23,11 @@
  *	always may look).
  *
  * DIAGNOSTICS
+ *	A caller who cannot list the maildrop (an ordinary user) is told on
+ *	stderr that entries not yet picked up are not shown, unless the
+ *	maildrop has been empty since runq last found it so
+ *	(spool_maildrop_waiting: it stats the maildrop directory and
+ *	queue/maildrop.stamp, which the privilege may do).
  *	Exit status (sysexits.h): 0 the listing was written (malformed
  *	entries are skipped with a warning on stderr); EX_USAGE bad options;
  *	EX_CONFIG bad configuration; EX_TEMPFAIL the spool cannot be read
@@ -89,7 +94,7 @@ main(int argc, char **argv)
 	struct str err = STR_INIT;
 	const char *conf = NULL;
 	char *env_conf = NULL, msg[64];
-	enum mailq_fail fail;
+	struct mailq_result res;
 	int setid, verbose = 0, c;
 
 	/* Before anything reads input: keep POSTHORN_CONF, then clean up. */
@@ -145,8 +150,19 @@ main(int argc, char **argv)
 		    "(authorized_mailq_users)", (long)getuid());
 	spool_setup(conf_str("spool_directory"));
 
-	if (mailq_print(stdout, &o, &fail, &err) < 0)
-		die(fail == MAILQ_FAIL_OUTPUT ? EX_IOERR : EX_TEMPFAIL, "%s", err.s);
+	if (mailq_print(stdout, &o, &res, &err) < 0)
+		die(res.fail == MAILQ_FAIL_OUTPUT ? EX_IOERR : EX_TEMPFAIL, "%s", err.s);
+	/*
+	 * An ordinary user cannot list the maildrop (1730): unless it has
+	 * been empty since runq last looked, say that mail not yet picked up
+	 * may be missing from the listing, on stderr, so that the listing
+	 * stays what parsers of Postfix's mailq expect.
+	 */
+	if (res.maildrop_unlisted && res.maildrop_waiting != 0)
+		fprintf(stderr, "mailq: not shown: mail submitted but not yet picked up "
+		    "by runq%s (only root can see the maildrop); for when runq runs, "
+		    "see runq(8)\n", res.maildrop_waiting > 0 ?
+		    " may be waiting in the maildrop" : ", if any");
 	str_free(&err);
 	free(env_conf);
 	return 0;

@@ -92,6 +92,16 @@ usage(void)
 	exit(EX_USAGE);
 }
 
+/* select_add - one more -I, -R or -S value */
+static void
+select_add(struct runq_select *sel, int opt, const char *value)
+{
+	if (value[0] == '\0')
+		die(EX_USAGE, "-%c needs a value", opt);
+	if (runq_select_add(sel, value) < 0)
+		die(EX_USAGE, "more than %d -%c options", RUNQ_SELECT_MAX, opt);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,10 +119,10 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'A': verify = 1; break;
 		case 'C': conf = optarg; break;
-		case 'I': o.only_id = optarg; o.failures = stderr; break;
+		case 'I': select_add(&o.only_id, ch, optarg); o.failures = stderr; break;
 		case 'q': o.flush = 1; break;
-		case 'R': o.rcpt_match = optarg; break;
-		case 'S': o.sender_match = optarg; break;
+		case 'R': select_add(&o.rcpt_match, ch, optarg); break;
+		case 'S': select_add(&o.sender_match, ch, optarg); break;
 		case 'v': verbose = 1; break;
 		default: usage();
 		}

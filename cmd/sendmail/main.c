@@ -54,13 +54,18 @@ enum mode { M_DELIVER, M_MAILQ, M_NEWALIASES, M_VERIFY, M_PRINT, M_SMTP,
 	M_DAEMON, M_QUEUE };
 enum dmode { D_BACKGROUND, D_INTERACTIVE, D_QUEUE };
 
+#define Q_SELECT_MAX	16	/* -qR, -qS, -qI options (runq takes 16 of each) */
+
 struct opts {
 	enum mode	 mode;
 	enum dmode	 dmode;
 	const char	*conf;
 	int		 verbose;
 	int		 debug;
-	const char	*qarg;		/* what followed -q */
+	/* -qR, -qS, -qI: what to select (runq -R, -S, -I), in order */
+	char		 qflag[Q_SELECT_MAX];
+	const char	*qval[Q_SELECT_MAX];
+	int		 nq;
 };
 
 static char tmp_id[SPOOL_ID_LEN + 1];
@@ -116,6 +121,32 @@ parse_o(struct opts *o, struct submit *s, const char *arg)
 		/* legacy sendmail.cf options (-om, -oQ..., -oA...): harmless */
 		break;
 	}
+}
+
+/*
+ * parse_q - what follows -q: a time (accepted, ignored: runq makes one
+ * pass), f (sendmail 8's "in the foreground", which runq always is), or
+ * a selection Rsite, Ssender, Iid, whose value may be the next argument.
+ * Selections may be repeated, as in sendmail 8: the values of one kind
+ * are alternatives.
+ */
+static void
+parse_q(struct opts *o, int argc, char **argv, int *i, const char *a)
+{
+	const char *val;
+
+	if (a[0] == 'R' || a[0] == 'S' || a[0] == 'I') {
+		val = a + 1;
+		if (*val == '\0' && *i + 1 < argc)
+			val = argv[++*i];
+		if (*val == '\0')
+			usage("-qR, -qS and -qI need a value");
+		if (o->nq >= Q_SELECT_MAX)
+			usage("too many -qR, -qS and -qI options");
+		o->qflag[o->nq] = a[0];
+		o->qval[o->nq++] = val;
+	} else if (strcmp(a, "f") != 0 && strspn(a, "0123456789smhdw") != strlen(a))
+		usage("bad -q argument");
 }
 
 /*
@@ -196,7 +227,7 @@ parse_args(int argc, char **argv, struct opts *o, struct submit *s)
 			break;
 		case 'q':
 			o->mode = M_QUEUE;
-			o->qarg = a;
+			parse_q(o, argc, argv, &i, a);
 			break;
 		case 'B':
 			a = optarg_of(argv, &i, a, "B");
@@ -388,23 +419,20 @@ main(int argc, char **argv)
 	case M_NEWALIASES:
 		run_program("newaliases", &o, NULL);
 	case M_QUEUE: {
-		char *extra[8];
-		int n = 0;
+		static char flags[Q_SELECT_MAX][3];
+		char *extra[2 * Q_SELECT_MAX + 2];
+		int n = 0, k;
 
-		/* -q[time] runs the queue once; -qRsite, -qSsender, -qIid select */
+		/* -q runs the queue once, everything now; -qR, -qS, -qI select */
 		extra[n++] = (char *)"-q";
-		if (o.qarg[0] == 'R' || o.qarg[0] == 'S' || o.qarg[0] == 'I') {
-			char flag[3] = { '-', o.qarg[0], '\0' };
-			const char *val = o.qarg + 1;
-
-			if (*val == '\0' && argv[first])
-				val = argv[first++];
-			if (*val == '\0')
-				usage("-qR, -qS and -qI need a value");
-			extra[n++] = xstrdup(flag);
-			extra[n++] = (char *)val;
-		} else if (o.qarg[0] && strspn(o.qarg, "0123456789smhdw") != strlen(o.qarg))
-			usage("bad -q argument");
+		for (k = 0; k < o.nq; k++) {
+			flags[k][0] = '-';
+			flags[k][1] = o.qflag[k];
+			extra[n++] = flags[k];
+			extra[n++] = (char *)o.qval[k];
+		}
+		if (argv[first])
+			usage("-q takes no recipients");
 		extra[n] = NULL;
 		run_program("runq", &o, extra);
 	}

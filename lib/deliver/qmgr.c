@@ -68,11 +68,32 @@ now_f(void)
 	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-/* runq_contains - case-insensitive substring test; a NULL needle matches */
+/*
+ * runq_selects - does hay match the selection: no value given, or one
+ * of them as a case-insensitive substring (a whole queue ID: exactly)?
+ */
 int
-runq_contains(const char *hay, const char *needle)
+runq_selects(const struct runq_select *sel, const char *hay)
 {
-	return needle == NULL || strcasestr(hay, needle) != NULL;
+	size_t i;
+
+	if (sel->n == 0)
+		return 1;
+	for (i = 0; i < sel->n; i++)
+		if (spool_id_valid(sel->v[i]) ? strcmp(hay, sel->v[i]) == 0 :
+		    strcasestr(hay, sel->v[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* runq_select_add - one more value for a selection: 0, or -1 when full */
+int
+runq_select_add(struct runq_select *sel, const char *value)
+{
+	if (sel->n >= RUNQ_SELECT_MAX)
+		return -1;
+	sel->v[sel->n++] = value;
+	return 0;
 }
 
 /* runq_ctx_init - local delivery's context for one message of this pass */
@@ -643,16 +664,17 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 	}
 	if (rc != SPOOL_OK)
 		panic("%s: spool_env_open returned %d", id, rc);
-	if (!runq_contains(env.sender, o->sender_match))
+	if (!runq_selects(&o->sender_match, env.sender))
 		goto skip;
-	if (o->rcpt_match) {
+	if (o->rcpt_match.n > 0) {
 		for (i = 0; i < env.nrcpt; i++)
-			if (env.rcpt[i].state == RCPT_PENDING && runq_contains(env.rcpt[i].addr, o->rcpt_match))
+			if (env.rcpt[i].state == RCPT_PENDING &&
+			    runq_selects(&o->rcpt_match, env.rcpt[i].addr))
 				break;
 		if (i == env.nrcpt)
 			goto skip;
 	}
-	if (!o->flush && !o->only_id && env.next_attempt > now)
+	if (!o->flush && o->only_id.n == 0 && env.next_attempt > now)
 		goto skip;
 	if ((msgfd = spool_msg_open(id, &err)) < 0) {
 		log_warning("%s: message file missing, entry moved to corrupt/: %s", id, err.s);
@@ -669,7 +691,7 @@ runq_deliver_one(struct runq_pass *p, const char *id, const struct runq_opts *o,
 		local_ctx_free(&ctx);
 		goto skip;
 	}
-	if (o->failures != NULL && o->only_id != NULL) {
+	if (o->failures != NULL && o->only_id.n > 0) {
 		was_pending = xcalloc(env.nrcpt + 1, 1);
 		for (i = 0; i < env.nrcpt; i++)
 			was_pending[i] = env.rcpt[i].state == RCPT_PENDING;

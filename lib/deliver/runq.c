@@ -187,6 +187,10 @@ pickup_all(const struct runq_pass *p)
 	str_reset(&err);
 	if (n > 0 && spool_batch_end(&batch, &err) < 0)
 		log_warning("pickup: %s", err.s);
+	/* for mailq, run by users who cannot list the maildrop */
+	str_reset(&err);
+	if (spool_maildrop_mark_empty(&err) < 0)
+		log_warning("pickup: %s", err.s);
 	spool_list_free(ids, n);
 	str_free(&dir);
 	str_free(&err);
@@ -246,11 +250,12 @@ old_enough(const char *path, time_t now)
 static void
 clean_debris(time_t now)
 {
-	struct str dir = STR_INIT, path = STR_INIT, env = STR_INIT;
+	struct str dir = STR_INIT, path = STR_INIT, env = STR_INIT, id = STR_INIT;
+	struct str err = STR_INIT;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int h;
+	int h, rc;
 
 	for (h = -1; h < 16; h++) {
 		str_reset(&dir);
@@ -276,8 +281,25 @@ clean_debris(time_t now)
 				str_reset(&env);
 				str_append(&env, path.s, path.len - 4);
 				str_appends(&env, ".env");
-				if (lstat(env.s, &st) < 0 && errno == ENOENT &&
-				    old_enough(path.s, now) && unlink(path.s) == 0)
+				if (lstat(env.s, &st) == 0 || errno != ENOENT)
+					continue;
+				/* a move to or from hold/ that a crash cut short */
+				str_reset(&id);
+				str_append(&id, de->d_name, SPOOL_ID_LEN);
+				str_reset(&err);
+				rc = spool_hold_repair(id.s, &err);
+				if (rc == 0)
+					log_info("%s: message file moved to hold/ after its envelope", id.s);
+				if (rc != SPOOL_DONE) {
+					/* busy: a hold or release is at work on it */
+					if (rc < 0 && rc != SPOOL_BUSY)
+						log_warning("%s: %s", id.s, err.s);
+					continue;
+				}
+				/* a release may have completed the entry meanwhile */
+				if (lstat(env.s, &st) == 0 || errno != ENOENT)
+					continue;
+				if (old_enough(path.s, now) && unlink(path.s) == 0)
 					log_info("%.*s: removed message file without envelope",
 					    SPOOL_ID_LEN, de->d_name);
 			}
@@ -287,6 +309,8 @@ clean_debris(time_t now)
 	str_free(&dir);
 	str_free(&path);
 	str_free(&env);
+	str_free(&id);
+	str_free(&err);
 }
 
 /*
@@ -301,10 +325,10 @@ deliver_created(struct runq_pass *p, const struct runq_opts *o, time_t now)
 	size_t i;
 	int round;
 
-	all.only_id = NULL;
+	all.only_id.n = 0;
 	all.failures = NULL;
-	all.rcpt_match = NULL;
-	all.sender_match = NULL;
+	all.rcpt_match.n = 0;
+	all.sender_match.n = 0;
 	for (round = 0; round < 4 && p->ncreated > 0; round++) {
 		char **todo = p->created;
 		size_t ntodo = p->ncreated;
@@ -321,10 +345,36 @@ deliver_created(struct runq_pass *p, const struct runq_opts *o, time_t now)
 static int
 selected(const struct runq_opts *o, const char *id)
 {
-	if (o->only_id == NULL)
-		return 1;
-	return spool_id_valid(o->only_id) ? strcmp(id, o->only_id) == 0 :
-	    runq_contains(id, o->only_id);
+	return runq_selects(&o->only_id, id);
+}
+
+/* one_message - does -I name exactly one message (sendmail -odi)? */
+static int
+one_message(const struct runq_opts *o)
+{
+	return o->only_id.n == 1 && spool_id_valid(o->only_id.v[0]);
+}
+
+/*
+ * held_named - an entry named whole with -I that is on hold is not in
+ * the queue: say why it is not delivered
+ */
+static void
+held_named(const struct runq_opts *o)
+{
+	struct str path = STR_INIT;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < o->only_id.n; i++) {
+		if (!spool_id_valid(o->only_id.v[i]))
+			continue;
+		spool_path(&path, "hold", o->only_id.v[i], ".env");
+		if (lstat(path.s, &st) == 0)
+			log_warning("%s: on hold, not delivered: release it first "
+			    "(posthorn release %s)", o->only_id.v[i], o->only_id.v[i]);
+	}
+	str_free(&path);
 }
 
 /*
@@ -686,6 +736,7 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 	for (i = 0; i < n; i++)
 		if (selected(o, ids[i]))
 			todo++;
+	held_named(o);
 
 	/* One entry (sendmail's own, -I): here, and its outcome is the result. */
 	if (todo < 2 || pipe2(work, O_DIRECT | O_CLOEXEC) < 0) {
@@ -693,7 +744,7 @@ runq_run(const struct runq_opts *o, enum runq_outcome *out, struct str *err)
 			if (!selected(o, ids[i]))
 				continue;
 			one = runq_deliver_one(p, ids[i], o, now);
-			if (o->only_id && spool_id_valid(o->only_id))
+			if (one_message(o))
 				*out = one;
 		}
 		deliver_created(p, o, now);

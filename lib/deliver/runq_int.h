@@ -54,6 +54,6 @@ enum runq_outcome runq_deliver_one(struct runq_pass *, const char *,
 	    const struct runq_opts *, time_t);
 void	 runq_ctx_init(const struct runq_pass *, struct local_ctx *,
 	    struct envelope *, int);
-int	 runq_contains(const char *, const char *);
+int	 runq_selects(const struct runq_select *, const char *);
 
 #endif

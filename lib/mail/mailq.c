@@ -16,7 +16,8 @@
  *	  -- <total bytes / 1024> Kbytes in <n> Request<s>.
  *
  *	or "Mail queue is empty". <s> is '*' when runq holds the lock on
- *	ID.env (Postfix: in the active queue) and a space otherwise. Postfix
+ *	ID.env (Postfix: in the active queue), '!' for an entry on hold
+ *	(hold/, posthorn hold) and a space otherwise. Postfix
  *	pads "ID<status>" to 11 columns; our IDs are 21 characters, so the
  *	status character is always written (a space when there is none) to
  *	keep the columns of our own entries aligned, and the recipient column
@@ -27,8 +28,8 @@
  *	With json, each entry is one line in the format of postqueue -j
  *	(src/postqueue/showq_json.c), with the same field order and spacing.
  *	queue_name is "maildrop" for maildrop entries, "active" for an entry
- *	runq is delivering (locked), "deferred" after at least one attempt,
- *	"incoming" before the first.
+ *	runq is delivering (locked), "hold" for one on hold, "deferred"
+ *	after at least one attempt, "incoming" before the first.
  *
  *	Only recipients still pending are listed, those with a reason first,
  *	grouped by reason in order of first appearance; an entry with none
@@ -37,8 +38,8 @@
  *	while we look is listed once.
  *
  * SECURITY
- *	mailq runs setgid posthorn, which opens queue/ (0750) and the ID.env
- *	files (0640). This module reads envelopes only (spool_env_open, which
+ *	mailq runs setgid posthorn, which opens queue/ and hold/ (0750) and
+ *	the ID.env files (0640). This module reads envelopes only (spool_env_open, which
  *	opens without following links and bounds the read) and never opens
  *	an ID.msg file, so the privilege shows envelopes and nothing else.
  *	The maildrop (1730) cannot be listed with that privilege; it is read
@@ -303,7 +304,7 @@ format_text(struct listing *l, const char *queue, const struct envelope *env,
 	else
 		str_appendc(&l->out, '\n');
 	(void)util_snprintf(idstat, sizeof(idstat), "%s%c", env->id,
-	    strcmp(queue, "active") == 0 ? '*' : ' ');
+	    strcmp(queue, "active") == 0 ? '*' : strcmp(queue, "hold") == 0 ? '!' : ' ');
 	arrival_text(when, sizeof(when), env->arrival);
 	str_reset(&l->tmp);
 	mailq_printable(&l->tmp, env->sender && *env->sender ? env->sender : EMPTY_ADDR);
@@ -435,6 +436,26 @@ show_queue(struct listing *l, const char *id)
 	str_free(&err);
 }
 
+/* show_hold - list a held entry; one released meanwhile is in the queue */
+static void
+show_hold(struct listing *l, const char *id)
+{
+	struct envelope env;
+	struct str err = STR_INIT;
+	int fd, rc;
+
+	rc = spool_env_open_at("hold", id, 0, &fd, &env, &err);
+	if (rc == 0) {
+		close(fd);
+		show(l, "hold", &env);
+		env_free(&env);
+	} else if (rc == SPOOL_GONE)
+		show_queue(l, id);
+	else
+		skipped("hold", id, &err);
+	str_free(&err);
+}
+
 /*
  * show_maildrop - list a maildrop entry (untrusted: see SECURITY). Only
  * its envelope part is read (spool_maildrop_read_env), never the
@@ -493,7 +514,8 @@ out:
  * maildrop is 1730). Other failures are errors.
  */
 static int
-list_maildrop(const struct mailq_opts *o, char ***ids, size_t *n, struct str *err)
+list_maildrop(const struct mailq_opts *o, char ***ids, size_t *n, int *unlisted,
+    struct str *err)
 {
 	struct str dir = STR_INIT;
 	int fd, rc = 0;
@@ -502,8 +524,10 @@ list_maildrop(const struct mailq_opts *o, char ***ids, size_t *n, struct str *er
 	*n = 0;
 	spool_path(&dir, "maildrop", NULL, NULL);
 	if ((fd = open(dir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		if (errno == EACCES)
+		if (errno == EACCES) {
 			note(o, "%s: %s: not listed", dir.s, strerror(errno));
+			*unlisted = 1;
+		}
 		else {
 			str_printf(err, "cannot open %s: %s", dir.s, strerror(errno));
 			rc = -1;
@@ -519,32 +543,57 @@ out:
 
 /* mailq_print - the listing; see mailq.h */
 int
-mailq_print(FILE *fp, const struct mailq_opts *o, enum mailq_fail *fail,
+mailq_print(FILE *fp, const struct mailq_opts *o, struct mailq_result *res,
     struct str *err)
 {
 	struct listing l;
 	struct stat st;
-	char **md = NULL, **q = NULL;
-	size_t nmd = 0, nq = 0, i = 0, j = 0;
+	char **md = NULL, **q = NULL, **h = NULL;
+	size_t nmd = 0, nq = 0, nh = 0, i = 0, j = 0, k = 0;
 	int c, rc = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.fp = fp;
 	l.opts = o;
-	*fail = MAILQ_FAIL_SPOOL;
+	res->fail = MAILQ_FAIL_SPOOL;
+	res->maildrop_unlisted = 0;
+	res->maildrop_waiting = -1;
 	if (stat(spool_dir(), &st) < 0) {
 		str_printf(err, "cannot open spool directory %s: %s", spool_dir(),
 		    strerror(errno));
 		return -1;
 	}
 	/* The maildrop first: an entry picked up meanwhile is then in the queue. */
-	if (list_maildrop(o, &md, &nmd, err) < 0)
+	if (list_maildrop(o, &md, &nmd, &res->maildrop_unlisted, err) < 0)
 		return -1;
+	if (res->maildrop_unlisted)
+		res->maildrop_waiting = spool_maildrop_waiting();
 	if (spool_scan_queue(&q, &nq, err) < 0) {
 		spool_list_free(md, nmd);
 		return -1;
 	}
-	while ((i < nmd || j < nq) && l.werr == 0) {
+	/* held entries after the queue: one held meanwhile is listed once */
+	if (spool_scan_hold(&h, &nh, err) < 0) {
+		spool_list_free(md, nmd);
+		spool_list_free(q, nq);
+		return -1;
+	}
+	while ((i < nmd || j < nq || k < nh) && l.werr == 0) {
+		/* the smallest ID next; a held entry is listed as held */
+		const char *next = i < nmd ? md[i] : j < nq ? q[j] : h[k];
+
+		if (j < nq && strcmp(q[j], next) < 0)
+			next = q[j];
+		if (k < nh && strcmp(h[k], next) < 0)
+			next = h[k];
+		if (k < nh && strcmp(h[k], next) == 0) {
+			show_hold(&l, h[k++]);
+			while (i < nmd && strcmp(md[i], next) == 0)
+				i++;
+			while (j < nq && strcmp(q[j], next) == 0)
+				j++;
+			continue;
+		}
 		c = i == nmd ? 1 : j == nq ? -1 : strcmp(md[i], q[j]);
 		if (c == 0)
 			i++;		/* picked up: the queue entry counts */
@@ -568,11 +617,12 @@ mailq_print(FILE *fp, const struct mailq_opts *o, enum mailq_fail *fail,
 	}
 	if (l.werr != 0 && l.werr != EPIPE) {
 		str_printf(err, "write error: %s", strerror(l.werr));
-		*fail = MAILQ_FAIL_OUTPUT;
+		res->fail = MAILQ_FAIL_OUTPUT;
 		rc = -1;
 	}
 	spool_list_free(md, nmd);
 	spool_list_free(q, nq);
+	spool_list_free(h, nh);
 	str_free(&l.out);
 	str_free(&l.tmp);
 	return rc;

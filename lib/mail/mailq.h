@@ -8,9 +8,11 @@
  * the queue and maildrop entries; never ID.msg files.
  *
  * Error contract: it returns 0, or -1 with the reason in err and what
- * failed in *fail: MAILQ_FAIL_SPOOL when the spool cannot be read (the
+ * failed in res->fail: MAILQ_FAIL_SPOOL when the spool cannot be read (the
  * message names the directory and the system's reason), MAILQ_FAIL_OUTPUT
- * when the output cannot be written. *fail is meaningful only after -1.
+ * when the output cannot be written; res->fail is meaningful only after
+ * -1. res->maildrop_unlisted says that the maildrop could not be listed
+ * with the caller's rights (the normal case for an ordinary user).
  * A reader that went away (EPIPE) is not an error. A malformed entry is
  * skipped with a warning (log_warning: stderr and the log) and never ends
  * the listing. The caller owns err.
@@ -33,7 +35,18 @@ enum mailq_fail {
 	MAILQ_FAIL_OUTPUT	/* the listing cannot be written */
 };
 
-int	 mailq_print(FILE *, const struct mailq_opts *, enum mailq_fail *,
+/* what mailq_print found besides the listing */
+struct mailq_result {
+	enum mailq_fail	 fail;		/* after -1: what failed */
+	int		 maildrop_unlisted; /* the caller may not list the
+					   maildrop: entries not yet picked
+					   up are not in the listing */
+	int		 maildrop_waiting; /* then: 1 something is waiting there,
+					   0 nothing, -1 unknown (see
+					   spool_maildrop_waiting) */
+};
+
+int	 mailq_print(FILE *, const struct mailq_opts *, struct mailq_result *,
 	    struct str *);
 
 /* the two encoders, exposed for tests */

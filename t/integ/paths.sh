@@ -15,7 +15,7 @@ if [ ! -x "$SRCDIR/configure" ]; then
 	skip "$T: $SRCDIR/configure not found (run autoreconf)"
 fi
 made="man/sendmail.8 man/mailq.1 man/newaliases.8 man/runq.8 man/smtpd.8
-man/posthorn.conf.5 etc/posthorn.conf etc/crontab
+man/posthorn.conf.5 man/posthorn.8 etc/posthorn.conf etc/crontab
 etc/systemd/posthorn-runq.path etc/systemd/posthorn-runq.service
 etc/systemd/posthorn-smtpd@.service
 etc/inetd.conf.smtpd etc/xinetd.smtpd etc/tcpserver.smtpd"
@@ -50,8 +50,8 @@ check "service runs /usr/sbin/runq" \
 	grep -qx 'ExecStart=/usr/sbin/runq' "$dir/etc/systemd/posthorn-runq.service"
 check "smtpd unit runs /usr/sbin/smtpd" \
 	grep -qx 'ExecStart=/usr/sbin/smtpd' "$dir/etc/systemd/posthorn-smtpd@.service"
-check "cron sample runs /usr/sbin/runq" \
-	grep -qE '^\*/5 .* root +/usr/sbin/runq$' "$dir/etc/crontab"
+check "cron sample runs /usr/sbin/runq every minute" \
+	grep -qE '^\* +\* .* root +/usr/sbin/runq$' "$dir/etc/crontab"
 check "inetd sample runs /usr/sbin/smtpd" \
 	grep -q '[[:space:]]/usr/sbin/smtpd[[:space:]]' "$dir/etc/inetd.conf.smtpd"
 check "sendmail(8) names /etc/posthorn/posthorn.conf" \

@@ -1263,6 +1263,194 @@ START_TEST(test_pickup_invalid_id)
 }
 END_TEST
 
+/* exists_at - does <spool>/<sub>/<name> exist? */
+static int
+exists_at(const char *sub, const char *name)
+{
+	struct str p = STR_INIT;
+	int r = access(spool_file(&p, sub, name), F_OK) == 0;
+
+	str_free(&p);
+	return r;
+}
+
+START_TEST(test_admin_hold_release)
+{
+	struct envelope env, got;
+	struct str err = STR_INIT;
+	char **ids;
+	size_t n;
+	int fd = -1;
+
+	commit(ID1, &env);
+	ck_assert_msg(spool_hold(ID1, &err) == 0, "%s", str_c(&err));
+	ck_assert(exists_at("hold", ID1 ".env") && exists_at("hold", ID1 ".msg"));
+	ck_assert(!exists_at("queue/D", ID1 ".env") && !exists_at("queue/D", ID1 ".msg"));
+	/* runq no longer sees it; mailq reads it in hold/ */
+	ck_assert_int_eq(spool_env_open(ID1, 1, &fd, &got, &err), SPOOL_GONE);
+	ck_assert_int_eq(spool_env_open_at("hold", ID1, 0, &fd, &got, &err), 0);
+	close(fd);
+	env_same("held", &env, &got);
+	env_free(&got);
+	ck_assert_int_eq(spool_scan_hold(&ids, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(ids[0], ID1);
+	spool_list_free(ids, n);
+	/* a pickup of the same ID (a crash before its maildrop copy went) */
+	ck_assert_int_eq(spool_queue_commit(&env, "X", 1, "Y", 1, &err), 0);
+	ck_assert(!exists_at("queue/D", ID1 ".env"));
+	/* the state asked for already: nothing to do */
+	ck_assert_int_eq(spool_hold(ID1, &err), SPOOL_DONE);
+	ck_assert_msg(spool_release(ID1, &err) == 0, "%s", str_c(&err));
+	ck_assert(exists_at("queue/D", ID1 ".env") && exists_at("queue/D", ID1 ".msg"));
+	ck_assert(!exists_at("hold", ID1 ".env") && !exists_at("hold", ID1 ".msg"));
+	ck_assert_int_eq(spool_release(ID1, &err), SPOOL_DONE);
+	/* unknown and invalid IDs */
+	ck_assert_int_eq(spool_hold(ID3, &err), SPOOL_GONE);
+	ck_assert_int_eq(spool_release(ID3, &err), SPOOL_GONE);
+	ck_assert_int_eq(spool_hold("../../x", &err), SPOOL_BAD);
+	ck_assert_int_eq(spool_delete("../../x", &err), SPOOL_BAD);
+	env_free(&env);
+	str_free(&err);
+}
+END_TEST
+
+/* a crash between hold's (or release's) two renames, and the repair */
+START_TEST(test_admin_hold_repair)
+{
+	struct envelope env;
+	struct str err = STR_INIT, a = STR_INIT, b = STR_INIT;
+
+	commit(ID1, &env);
+	ck_assert_int_eq(spool_hold_repair(ID1, &err), SPOOL_DONE);	/* whole */
+	ck_assert_int_eq(rename(spool_file(&a, "queue/D", ID1 ".env"),
+	    spool_file(&b, "hold", ID1 ".env")), 0);
+	ck_assert_msg(spool_hold_repair(ID1, &err) == 0, "%s", str_c(&err));
+	ck_assert(exists_at("hold", ID1 ".msg") && !exists_at("queue/D", ID1 ".msg"));
+	ck_assert_int_eq(spool_hold_repair(ID1, &err), SPOOL_DONE);
+	/* release finishes from the same state */
+	ck_assert_int_eq(rename(spool_file(&a, "hold", ID1 ".msg"),
+	    spool_file(&b, "queue/D", ID1 ".msg")), 0);
+	ck_assert_msg(spool_release(ID1, &err) == 0, "%s", str_c(&err));
+	ck_assert(exists_at("queue/D", ID1 ".env") && exists_at("queue/D", ID1 ".msg"));
+	env_free(&env);
+	str_free(&err);
+	str_free(&a);
+	str_free(&b);
+}
+END_TEST
+
+/* an entry runq is delivering (locked) is neither moved nor removed */
+START_TEST(test_admin_busy)
+{
+	struct envelope env, got;
+	struct str err = STR_INIT;
+	int fd = -1;
+
+	commit(ID2, &env);
+	ck_assert_int_eq(spool_env_open(ID2, 1, &fd, &got, &err), 0);
+	env_free(&got);
+	ck_assert_int_eq(spool_hold(ID2, &err), SPOOL_BUSY);
+	ck_assert_int_eq(spool_delete(ID2, &err), SPOOL_BUSY);
+	ck_assert_int_eq(spool_requeue(ID2, 1700000000, &err), SPOOL_BUSY);
+	ck_assert(exists_at("queue/1", ID2 ".env") && exists_at("queue/1", ID2 ".msg"));
+	close(fd);
+	ck_assert_int_eq(spool_delete(ID2, &err), 0);
+	ck_assert(!exists_at("queue/1", ID2 ".env") && !exists_at("queue/1", ID2 ".msg"));
+	ck_assert_int_eq(spool_delete(ID2, &err), SPOOL_GONE);
+	env_free(&env);
+	str_free(&err);
+}
+END_TEST
+
+/* delete: the queue, hold/ and a maildrop copy of the same ID */
+START_TEST(test_admin_delete)
+{
+	struct envelope env;
+	struct str err = STR_INIT;
+
+	commit(ID1, &env);
+	env_free(&env);
+	commit(ID3, &env);
+	ck_assert_int_eq(spool_hold(ID3, &err), 0);
+	drop(ID1, maildrop_msg, sizeof(maildrop_msg) - 1);
+	ck_assert(exists_at("maildrop", ID1));
+	ck_assert_msg(spool_delete(ID1, &err) == 0, "%s", str_c(&err));
+	ck_assert(!exists_at("queue/D", ID1 ".env") && !exists_at("queue/D", ID1 ".msg"));
+	ck_assert(!exists_at("maildrop", ID1));
+	ck_assert_msg(spool_delete(ID3, &err) == 0, "%s", str_c(&err));
+	ck_assert(!exists_at("hold", ID3 ".env") && !exists_at("hold", ID3 ".msg"));
+	/* only in the maildrop */
+	drop(ID2, maildrop_msg, sizeof(maildrop_msg) - 1);
+	ck_assert_int_eq(spool_delete(ID2, &err), 0);
+	ck_assert(!exists_at("maildrop", ID2));
+	env_free(&env);
+	str_free(&err);
+}
+END_TEST
+
+START_TEST(test_admin_requeue)
+{
+	struct envelope env, got;
+	struct str err = STR_INIT;
+	int fd = -1;
+
+	commit(ID1, &env);
+	env_free(&env);
+	ck_assert_int_eq(spool_env_open(ID1, 1, &fd, &env, &err), 0);
+	env.attempts = 7;
+	env.next_attempt = 1900000000;
+	env.warned = 1;
+	ck_assert_int_eq(spool_env_update(&fd, &env, &err), 0);
+	close(fd);
+	ck_assert_msg(spool_requeue(ID1, 1800000000, &err) == 0, "%s", str_c(&err));
+	ck_assert_int_eq(spool_env_open(ID1, 0, &fd, &got, &err), 0);
+	close(fd);
+	ck_assert_int_eq(got.attempts, 0);
+	ck_assert_int_eq(got.next_attempt, 0);
+	ck_assert_int_eq(got.warned, 0);
+	ck_assert_int_eq(got.arrival, 1800000000);
+	ck_assert_int_eq(got.nrcpt, env.nrcpt);
+	ck_assert_str_eq(got.rcpt[0].addr, env.rcpt[0].addr);
+	env_free(&got);
+	env_free(&env);
+	ck_assert_int_eq(spool_requeue(ID3, 1800000000, &err), SPOOL_GONE);
+	str_free(&err);
+}
+END_TEST
+
+/* set_mtime - give a spool directory an old modification time */
+static void
+set_mtime(const char *sub, time_t t)
+{
+	struct str p = STR_INIT;
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { t, 0 } };
+
+	str_printf(&p, "%s/%s", spool, sub);
+	ck_assert_int_eq(utimensat(AT_FDCWD, p.s, ts, 0), 0);
+	str_free(&p);
+}
+
+START_TEST(test_maildrop_stamp)
+{
+	struct str err = STR_INIT;
+
+	ck_assert_int_eq(spool_maildrop_waiting(), -1);	/* no stamp yet */
+	/* changed in this tick of the file clock: not stamped yet */
+	ck_assert_int_eq(spool_maildrop_mark_empty(&err), 0);
+	set_mtime("maildrop", time(NULL) - 60);
+	ck_assert_msg(spool_maildrop_mark_empty(&err) == 0, "%s", str_c(&err));
+	ck_assert_int_eq(spool_maildrop_waiting(), 0);
+	drop(ID1, maildrop_msg, sizeof(maildrop_msg) - 1);
+	ck_assert_int_eq(spool_maildrop_waiting(), 1);
+	/* not empty: the stamp stays as it was */
+	set_mtime("maildrop", time(NULL) - 30);
+	ck_assert_int_eq(spool_maildrop_mark_empty(&err), 0);
+	ck_assert_int_eq(spool_maildrop_waiting(), 1);
+	str_free(&err);
+}
+END_TEST
+
 Suite *
 spool_suite(void)
 {
@@ -1300,6 +1488,12 @@ spool_suite(void)
 	tcase_add_test(tc, test_pickup_no_limit);
 	tcase_add_loop_test(tc, test_pickup_bad, 0, ARRAY_LEN(bad_pickup));
 	tcase_add_test(tc, test_pickup_invalid_id);
+	tcase_add_test(tc, test_admin_hold_release);
+	tcase_add_test(tc, test_admin_hold_repair);
+	tcase_add_test(tc, test_admin_busy);
+	tcase_add_test(tc, test_admin_delete);
+	tcase_add_test(tc, test_admin_requeue);
+	tcase_add_test(tc, test_maildrop_stamp);
 	suite_add_tcase(s, tc);
 	return s;
 }
