@@ -6,10 +6,13 @@
  */
 #include "config.h"
 
+#include <sys/param.h>
+
 #include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,12 +111,110 @@ static struct conf_ent table[] = {
 	{ "unknown_address_reject_code", T_INT, "450", NULL },
 };
 
+/* the file's line of each value (0: none), and values the file had refused */
+static int val_line[ARRAY_LEN(table)];
+static unsigned char val_bad[ARRAY_LEN(table)];
+
+/*
+ * What the last conf_load found: warnings (unknown names) and errors (bad
+ * lines and values, which were ignored), for conf_report and conf_diag.
+ */
+struct conf_diag {
+	int	 error;
+	char	*text;
+};
+static struct conf_diag *diags;
+static size_t ndiags;
+
 static char *loaded_path;
 static char hostname_buf[256];
 static char domain_buf[256];
 static const char *mailname_path = PATH_MAILNAME;
 static char mailname_buf[256];
 static int mailname_read;
+
+/* diag_clear - forget what the last conf_load found */
+static void
+diag_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndiags; i++)
+		free(diags[i].text);
+	free(diags);
+	diags = NULL;
+	ndiags = 0;
+}
+
+static void diag_add(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* diag_add - remember a warning (error 0) or an error found in the file */
+static void
+diag_add(int error, const char *fmt, ...)
+{
+	struct str t = STR_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	str_vprintf(&t, fmt, ap);
+	va_end(ap);
+	diags = xreallocarray(diags, ndiags + 1, sizeof(*diags));
+	diags[ndiags].error = error;
+	diags[ndiags].text = str_steal(&t);
+	ndiags++;
+}
+
+/*
+ * distance - the optimal string alignment distance of a and b (edits:
+ * insert, delete, replace, swap two neighbours), at most 99
+ */
+static int
+distance(const char *a, const char *b)
+{
+	int rows[3][65], *prev2 = rows[0], *prev = rows[1], *cur = rows[2], *t;
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int c;
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			c = a[i - 1] != b[j - 1];
+			cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + c);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+				cur[j] = MIN(cur[j], prev2[j - 2] + 1);
+		}
+		t = prev2; prev2 = prev; prev = cur; cur = t;
+	}
+	return prev[lb];
+}
+
+/*
+ * conf_suggest - the known setting nearest to an unknown name, for a
+ * "did you mean": within two edits, or one in four letters of a long
+ * name; NULL when none is that near.
+ */
+const char *
+conf_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t i;
+	int d, bestd = 99, limit;
+
+	limit = MAX(2, (int)(strlen(name) / 4));
+	for (i = 0; i < ARRAY_LEN(table); i++) {
+		d = distance(name, table[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = table[i].name;
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
 
 /* lookup - find a table entry */
 static struct conf_ent *
@@ -531,6 +632,8 @@ conf_set(const char *name, const char *value, struct str *err)
 
 	if ((e = lookup(name, strlen(name))) == NULL) {
 		str_printf(err, "unknown setting \"%s\"", name);
+		if (conf_suggest(name) != NULL)
+			str_printf(err, " (did you mean \"%s\"?)", conf_suggest(name));
 		return -1;
 	}
 	saved = save_values();
@@ -557,33 +660,93 @@ trim(char *s)
 	return s;
 }
 
-/* apply - take one logical "name = value" line */
-static int
-apply(const char *path, int lineno, char *line, struct str *err)
+/*
+ * apply - take one logical "name = value" line. An unknown name is a
+ * warning (a typo must not stop mail); a value of the wrong form is an
+ * error, and the setting keeps its default.
+ */
+static void
+apply(const char *path, int lineno, char *line)
 {
 	char *eq, *name, *value;
+	const char *near;
 	struct conf_ent *e;
 	struct str why = STR_INIT;
+	size_t idx;
 
 	if ((eq = strchr(line, '=')) == NULL) {
-		str_printf(err, "%s:%d: expected \"name = value\"", path, lineno);
-		return -1;
+		diag_add(1, "%s:%d: expected \"name = value\": line ignored", path, lineno);
+		return;
 	}
 	*eq = '\0';
 	name = trim(line);
 	value = trim(eq + 1);
 	if ((e = lookup(name, strlen(name))) == NULL) {
-		str_printf(err, "%s:%d: unknown setting \"%s\"", path, lineno, name);
-		return -1;
+		if ((near = conf_suggest(name)) != NULL)
+			diag_add(0, "%s:%d: unknown setting \"%.100s\" (did you mean \"%s\"?): ignored",
+			    path, lineno, name, near);
+		else
+			diag_add(0, "%s:%d: unknown setting \"%.100s\": ignored", path, lineno, name);
+		return;
 	}
+	idx = (size_t)(e - table);
 	/* a value without references can be checked here, with its line */
 	if (strchr(value, '$') == NULL && check_type(e, value, &why) < 0) {
-		str_printf(err, "%s:%d: %s", path, lineno, str_c(&why));
+		diag_add(1, "%s:%d: %s: ignored, the default is used", path, lineno, str_c(&why));
 		str_free(&why);
-		return -1;
+		set_value(e, NULL);
+		val_bad[idx] = 1;
+		return;
 	}
 	set_value(e, xstrdup(value));
-	return 0;
+	val_line[idx] = lineno;
+	val_bad[idx] = 0;
+}
+
+/*
+ * settle - values with references are judged once the whole file is in:
+ * one that does not expand (an unknown $name, a loop) or has the wrong
+ * form once expanded is dropped for its default, until all are good.
+ * The defaults are good, so this ends with a configuration that
+ * check_all accepts.
+ */
+static void
+settle(const char *path)
+{
+	struct str v = STR_INIT, why = STR_INIT;
+	size_t i;
+	int changed;
+
+	do {
+		changed = 0;
+		for (i = 0; i < ARRAY_LEN(table); i++) {
+			if (table[i].val == NULL)
+				continue;
+			str_reset(&v);
+			str_reset(&why);
+			if (expand(table[i].val, &v, 0, &why) == 0 &&
+			    check_type(&table[i], str_c(&v), &why) == 0)
+				continue;
+			if (strncmp(str_c(&why), table[i].name, strlen(table[i].name)) == 0)
+				diag_add(1, "%s:%d: %s: ignored, the default is used",
+				    path, val_line[i], str_c(&why));
+			else
+				diag_add(1, "%s:%d: %s: %s: ignored, the default is used",
+				    path, val_line[i], table[i].name, str_c(&why));
+			set_value(&table[i], NULL);
+			val_bad[i] = 1;
+			changed = 1;
+		}
+	} while (changed);
+	str_reset(&why);
+	if (check_all(&why) < 0) {
+		/* cannot happen: the defaults are good */
+		diag_add(1, "%s: %s: every setting has its default", path, str_c(&why));
+		for (i = 0; i < ARRAY_LEN(table); i++)
+			set_value(&table[i], NULL);
+	}
+	str_free(&v);
+	str_free(&why);
 }
 
 /*
@@ -613,20 +776,28 @@ read_line(FILE *fp, char *buf, size_t size, size_t *len)
 /*
  * conf_load - read the file. A missing file is an error only when the
  * caller says it must exist (it was named with -C or POSTHORN_CONF).
- * Every value is checked before it returns 0 (check_all); a file that
- * fails leaves the configuration as it was before.
+ * Returns -1 with err when the file cannot be read (the configuration
+ * stays as it was); otherwise the file's good lines are in force and
+ * every value has been checked (check_all): 0 when no line was bad
+ * (there may be warnings: unknown names), 1 when lines or values were
+ * bad; those were ignored (their settings keep their defaults,
+ * conf_is_bad) and err holds the first such error. conf_report and
+ * conf_diag give all of them.
  */
 int
 conf_load(const char *path, int must_exist, struct str *err)
 {
 	FILE *fp;
 	char buf[CONF_MAX_LINE + 2];
-	struct str logical = STR_INIT, tmp = STR_INIT;
+	struct str logical = STR_INIT;
 	struct str why = STR_INIT;
+	const char *bad;
 	char **saved;
-	int lineno = 0, start = 0, rc = 0;
+	int lineno = 0, start = 0, rc = 0, eof;
 	size_t i, n;
 
+	diag_clear();
+	memset(val_bad, 0, sizeof(val_bad));
 	free(loaded_path);
 	loaded_path = xstrdup(path);
 	if ((fp = fopen(path, "re")) == NULL) {
@@ -637,67 +808,57 @@ conf_load(const char *path, int must_exist, struct str *err)
 	}
 	saved = save_values();
 	for (;;) {
-		int eof = read_line(fp, buf, sizeof(buf), &n) < 0;
-
-		if (!eof) {
+		bad = NULL;
+		if (!(eof = read_line(fp, buf, sizeof(buf), &n) < 0)) {
 			lineno++;
-			if (n < sizeof(buf) && memchr(buf, '\0', n) != NULL) {
-				str_printf(err, "%s:%d: NUL byte in line", path, lineno);
-				rc = -1;
-				break;
-			}
+			if (n < sizeof(buf) && memchr(buf, '\0', n) != NULL)
+				bad = "NUL byte in line";
 			if (n > 0 && n < sizeof(buf) && buf[n - 1] == '\r')
 				buf[--n] = '\0';
-			if (n > CONF_MAX_LINE) {
-				str_printf(err, "%s:%d: line too long", path, lineno);
-				rc = -1;
-				break;
-			}
-			for (i = 0; buf[i] && isspace((unsigned char)buf[i]); i++)
+			if (bad == NULL && n > CONF_MAX_LINE)
+				bad = "line too long";
+			for (i = 0; bad == NULL && buf[i] && isspace((unsigned char)buf[i]); i++)
 				;
-			if (buf[i] == '#' || buf[i] == '\0')
+			if (bad == NULL && (buf[i] == '#' || buf[i] == '\0'))
 				continue;
-			if (i > 0 && logical.len > 0) {
+			if (bad == NULL && i > 0 && logical.len > 0) {
 				/* continuation of the previous setting */
 				str_appendc(&logical, ' ');
 				str_appends(&logical, buf + i);
 				continue;
 			}
-			if (i > 0) {
-				str_printf(err, "%s:%d: continuation line without a setting", path, lineno);
-				rc = -1;
-				break;
-			}
+			if (bad == NULL && i > 0)
+				bad = "continuation line without a setting";
 		}
 		if (logical.len > 0) {
-			str_set(&tmp, logical.s);
-			if (apply(path, start, tmp.s, err) < 0) {
-				rc = -1;
-				break;
-			}
+			apply(path, start, logical.s);
 			str_reset(&logical);
 		}
 		if (eof)
 			break;
+		if (bad != NULL) {
+			diag_add(1, "%s:%d: %s: line ignored", path, lineno, bad);
+			continue;
+		}
 		str_set(&logical, buf);
 		start = lineno;
 	}
-	if (rc == 0 && ferror(fp)) {
+	str_free(&logical);
+	if (ferror(fp)) {
+		fclose(fp);
 		str_printf(err, "error reading %s", path);
-		rc = -1;
+		restore_values(saved);
+		diag_clear();
+		return -1;
 	}
 	fclose(fp);
-	str_free(&logical);
-	str_free(&tmp);
-	if (rc == 0 && check_all(&why) < 0) {
-		str_printf(err, "%s: %s", path, str_c(&why));
-		rc = -1;
-	}
-	str_free(&why);
-	if (rc < 0)
-		restore_values(saved);
-	else
-		free_values(saved);
+	free_values(saved);
+	settle(path);
+	for (i = 0; i < ndiags && rc == 0; i++)
+		if (diags[i].error) {
+			str_set(err, diags[i].text);
+			rc = 1;
+		}
 	return rc;
 check:
 	/* no file: the defaults and what was set before */
@@ -707,6 +868,64 @@ check:
 	}
 	str_free(&why);
 	return rc;
+}
+
+/*
+ * conf_report - log what the last conf_load found: unknown names as
+ * warnings, bad lines and values as errors. Returns the number of errors.
+ */
+int
+conf_report(void)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < ndiags; i++) {
+		if (diags[i].error) {
+			log_error("%s", diags[i].text);
+			n++;
+		} else
+			log_warning("%s", diags[i].text);
+	}
+	return n;
+}
+
+/*
+ * conf_start - what every program does first: conf_load (same results),
+ * then log to maillog_file when one is set, and report what the file
+ * held that was wrong (conf_report).
+ */
+int
+conf_start(const char *path, int must_exist, struct str *err)
+{
+	int rc;
+
+	if ((rc = conf_load(path, must_exist, err)) < 0)
+		return rc;
+	log_set_file(conf_str("maillog_file"));
+	conf_report();
+	return rc;
+}
+
+/* conf_diag - the i-th finding of the last conf_load, or NULL past the end */
+const char *
+conf_diag(size_t i, int *error)
+{
+	if (i >= ndiags)
+		return NULL;
+	*error = diags[i].error;
+	return diags[i].text;
+}
+
+/* conf_is_bad - did the last conf_load refuse this setting's value? */
+int
+conf_is_bad(const char *name)
+{
+	struct conf_ent *e;
+
+	if ((e = lookup(name, strlen(name))) == NULL)
+		panic("conf_is_bad: unknown setting %s", name);
+	return val_bad[e - table];
 }
 
 /* conf_path - the file conf_load read */
