@@ -2,28 +2,26 @@
  * conf - posthorn.conf, the one configuration file
  *
  * See conf.h. The table below is the list of every setting; man/posthorn.conf.5
- * documents the same list and must be kept in step with it.
+ * documents the same list and must be kept in step with it. The form of
+ * each value is checked in conf_check.c; what a file held that was wrong
+ * is kept in conf_diag.c.
  */
 #include "config.h"
 
 #include <sys/param.h>
 
-#include <arpa/inet.h>
-
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_int.h"
 #include "log.h"
 #include "dirs.h"
 #include "util.h"
-
-enum conf_type { T_STR, T_LIST, T_TIME, T_SIZE, T_INT, T_BOOL };
 
 struct conf_ent {
 	const char	*name;
@@ -115,16 +113,6 @@ static struct conf_ent table[] = {
 static int val_line[ARRAY_LEN(table)];
 static unsigned char val_bad[ARRAY_LEN(table)];
 
-/*
- * What the last conf_load found: warnings (unknown names) and errors (bad
- * lines and values, which were ignored), for conf_report and conf_diag.
- */
-struct conf_diag {
-	int	 error;
-	char	*text;
-};
-static struct conf_diag *diags;
-static size_t ndiags;
 
 static char *loaded_path;
 static char hostname_buf[256];
@@ -133,65 +121,6 @@ static const char *mailname_path = PATH_MAILNAME;
 static char mailname_buf[256];
 static int mailname_read;
 
-/* diag_clear - forget what the last conf_load found */
-static void
-diag_clear(void)
-{
-	size_t i;
-
-	for (i = 0; i < ndiags; i++)
-		free(diags[i].text);
-	free(diags);
-	diags = NULL;
-	ndiags = 0;
-}
-
-static void diag_add(int, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* diag_add - remember a warning (error 0) or an error found in the file */
-static void
-diag_add(int error, const char *fmt, ...)
-{
-	struct str t = STR_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	str_vprintf(&t, fmt, ap);
-	va_end(ap);
-	diags = xreallocarray(diags, ndiags + 1, sizeof(*diags));
-	diags[ndiags].error = error;
-	diags[ndiags].text = str_steal(&t);
-	ndiags++;
-}
-
-/*
- * distance - the optimal string alignment distance of a and b (edits:
- * insert, delete, replace, swap two neighbours), at most 99
- */
-static int
-distance(const char *a, const char *b)
-{
-	int rows[3][65], *prev2 = rows[0], *prev = rows[1], *cur = rows[2], *t;
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	int c;
-
-	if (la > 64 || lb > 64)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		prev[j] = (int)j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = (int)i;
-		for (j = 1; j <= lb; j++) {
-			c = a[i - 1] != b[j - 1];
-			cur[j] = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + c);
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-				cur[j] = MIN(cur[j], prev2[j - 2] + 1);
-		}
-		t = prev2; prev2 = prev; prev = cur; cur = t;
-	}
-	return prev[lb];
-}
 
 /*
  * conf_suggest - the known setting nearest to an unknown name, for a
@@ -207,7 +136,7 @@ conf_suggest(const char *name)
 
 	limit = MAX(2, (int)(strlen(name) / 4));
 	for (i = 0; i < ARRAY_LEN(table); i++) {
-		d = distance(name, table[i].name);
+		d = conf_distance(name, table[i].name);
 		if (d < bestd) {
 			bestd = d;
 			best = table[i].name;
@@ -377,180 +306,6 @@ expand(const char *in, struct str *out, int depth, struct str *err)
 	return 0;
 }
 
-/* settings whose value is one of a few words */
-static const struct {
-	const char	*name;
-	const char	*choices;	/* '|' separated */
-} choice_tab[] = {
-	{ "inet_protocols", "all|ipv4|ipv6" },
-	{ "smtp_address_preference", "any|ipv4|ipv6" },
-	{ "smtp_tls_security_level", "none|may|encrypt|dane|verify|secure" },
-	{ "smtpd_forbid_bare_newline", "yes|reject|normalize" },
-	{ "unknown_address_reject_code", "450|550" },
-};
-
-/* check_choice - a value from choice_tab's list for its setting */
-static int
-check_choice(const struct conf_ent *e, const char *v, struct str *err)
-{
-	const char *c, *bar;
-	size_t i, n = strlen(v);
-
-	for (i = 0; i < ARRAY_LEN(choice_tab); i++) {
-		if (strcmp(choice_tab[i].name, e->name) != 0)
-			continue;
-		for (c = choice_tab[i].choices; ; c = bar + 1) {
-			bar = strchr(c, '|');
-			if (bar == NULL)
-				bar = c + strlen(c);
-			if ((size_t)(bar - c) == n && strncmp(c, v, n) == 0)
-				return 0;
-			if (*bar == '\0')
-				break;
-		}
-		str_printf(err, "%s: \"%s\" is not one of %s", e->name, v,
-		    choice_tab[i].choices);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * check_port - "" or a decimal port 1-65535 after a ':' (the tail of a
- * host:port or [host]:port value)
- */
-static int
-check_port(const char *p)
-{
-	long l;
-
-	return *p == '\0' ? 0 : *p == ':' && util_parse_long(p + 1, 1, 65535, &l) == 0 ? 0 : -1;
-}
-
-/*
- * check_hostport - relayhost: "", host, host:port, [host], [host]:port;
- * dns_servers entries: IPv4, IPv4:port, IPv6, [IPv6]:port
- */
-static int
-check_hostport(const char *v, size_t n, int ip_only)
-{
-	char buf[256];
-	const char *close;
-	unsigned char a[16];
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	if (buf[0] == '[') {
-		if ((close = strchr(buf, ']')) == NULL || close == buf + 1 ||
-		    check_port(close + 1) < 0)
-			return -1;
-		buf[close - buf] = '\0';
-		memmove(buf, buf + 1, strlen(buf));
-		if (ip_only)
-			return inet_pton(AF_INET6, buf, a) == 1 ? 0 : -1;
-	} else if (ip_only) {
-		char *colon = strchr(buf, ':');
-
-		if (inet_pton(AF_INET6, buf, a) == 1)
-			return 0;
-		if (colon != NULL) {
-			if (check_port(colon) < 0)
-				return -1;
-			*colon = '\0';
-		}
-		return inet_pton(AF_INET, buf, a) == 1 ? 0 : -1;
-	} else {
-		char *colon = strchr(buf, ':');
-
-		if (colon != NULL) {
-			if (check_port(colon) < 0)
-				return -1;
-			*colon = '\0';
-		}
-	}
-	/* a host name or address literal: letters, digits, '-', '.', ':' */
-	for (close = buf; *close != '\0'; close++)
-		if (!isalnum((unsigned char)*close) && strchr("-.:_", *close) == NULL)
-			return -1;
-	return buf[0] == '\0' ? -1 : 0;
-}
-
-/* check_special - values with a syntax of their own */
-static int
-check_special(const struct conf_ent *e, const char *v, struct str *err)
-{
-	const char *p, *q;
-
-	if (strcmp(e->name, "relayhost") == 0) {
-		if (*v != '\0' && check_hostport(v, strlen(v), 0) < 0) {
-			str_printf(err, "relayhost: bad value \"%s\" (use host, host:port, [host] or [host]:port)", v);
-			return -1;
-		}
-	} else if (strcmp(e->name, "dns_servers") == 0) {
-		for (p = v; *p != '\0'; p = q) {
-			p += strspn(p, ", \t");
-			q = p + strcspn(p, ", \t");
-			if (q > p && check_hostport(p, (size_t)(q - p), 1) < 0) {
-				str_printf(err, "dns_servers: bad address \"%.*s\" (use IPv4, IPv4:port, IPv6 or [IPv6]:port)",
-				    (int)(q - p), p);
-				return -1;
-			}
-		}
-	}
-	return check_choice(e, v, err);
-}
-
-/* check_type - is the (expanded) value well formed for its type? */
-static int
-check_type(const struct conf_ent *e, const char *v, struct str *err)
-{
-	long l;
-	long long ll;
-
-	switch (e->type) {
-	case T_TIME:
-		if (util_parse_time(v, 's', &l) < 0) {
-			str_printf(err, "%s: bad time value \"%s\" (use e.g. 300s, 30m, 5d)", e->name, v);
-			return -1;
-		}
-		break;
-	case T_SIZE:
-		if (util_parse_size(v, &ll) < 0) {
-			str_printf(err, "%s: bad size \"%s\"", e->name, v);
-			return -1;
-		}
-		break;
-	case T_INT:
-		if (util_parse_long(v, 0, 1000000000L, &l) < 0) {
-			str_printf(err, "%s: bad number \"%s\"", e->name, v);
-			return -1;
-		}
-		if (strcmp(e->name, "smtp_port") == 0 && (l < 1 || l > 65535)) {
-			str_printf(err, "%s: %ld is not a port (1-65535)", e->name, l);
-			return -1;
-		}
-		if (strcmp(e->name, "default_process_limit") == 0 && (l < 1 || l > 1000)) {
-			str_printf(err, "%s: %ld is not between 1 and 1000", e->name, l);
-			return -1;
-		}
-		break;
-	case T_BOOL:
-		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-			str_printf(err, "%s: expected yes or no, not \"%s\"", e->name, v);
-			return -1;
-		}
-		break;
-	default:
-		if (util_has_ctl(v, strlen(v))) {
-			str_printf(err, "%s: control character in value", e->name);
-			return -1;
-		}
-		return check_special(e, v, err);
-	}
-	return 0;
-}
 
 /* set_value - store a value as given; check_all judges it */
 static void
@@ -578,7 +333,7 @@ check_all(struct str *err)
 		str_reset(&v);
 		if ((raw = raw_value(&table[i], 0, err)) == NULL ||
 		    expand(raw, &v, 0, err) < 0 ||
-		    check_type(&table[i], str_c(&v), err) < 0)
+		    conf_check_value(table[i].name, table[i].type, str_c(&v), err) < 0)
 			rc = -1;
 	}
 	str_free(&v);
@@ -675,7 +430,7 @@ apply(const char *path, int lineno, char *line)
 	size_t idx;
 
 	if ((eq = strchr(line, '=')) == NULL) {
-		diag_add(1, "%s:%d: expected \"name = value\": line ignored", path, lineno);
+		conf_diag_add(1, "%s:%d: expected \"name = value\": line ignored", path, lineno);
 		return;
 	}
 	*eq = '\0';
@@ -683,16 +438,16 @@ apply(const char *path, int lineno, char *line)
 	value = trim(eq + 1);
 	if ((e = lookup(name, strlen(name))) == NULL) {
 		if ((near = conf_suggest(name)) != NULL)
-			diag_add(0, "%s:%d: unknown setting \"%.100s\" (did you mean \"%s\"?): ignored",
+			conf_diag_add(0, "%s:%d: unknown setting \"%.100s\" (did you mean \"%s\"?): ignored",
 			    path, lineno, name, near);
 		else
-			diag_add(0, "%s:%d: unknown setting \"%.100s\": ignored", path, lineno, name);
+			conf_diag_add(0, "%s:%d: unknown setting \"%.100s\": ignored", path, lineno, name);
 		return;
 	}
 	idx = (size_t)(e - table);
 	/* a value without references can be checked here, with its line */
-	if (strchr(value, '$') == NULL && check_type(e, value, &why) < 0) {
-		diag_add(1, "%s:%d: %s: ignored, the default is used", path, lineno, str_c(&why));
+	if (strchr(value, '$') == NULL && conf_check_value(e->name, e->type, value, &why) < 0) {
+		conf_diag_add(1, "%s:%d: %s: ignored, the default is used", path, lineno, str_c(&why));
 		str_free(&why);
 		set_value(e, NULL);
 		val_bad[idx] = 1;
@@ -725,13 +480,13 @@ settle(const char *path)
 			str_reset(&v);
 			str_reset(&why);
 			if (expand(table[i].val, &v, 0, &why) == 0 &&
-			    check_type(&table[i], str_c(&v), &why) == 0)
+			    conf_check_value(table[i].name, table[i].type, str_c(&v), &why) == 0)
 				continue;
 			if (strncmp(str_c(&why), table[i].name, strlen(table[i].name)) == 0)
-				diag_add(1, "%s:%d: %s: ignored, the default is used",
+				conf_diag_add(1, "%s:%d: %s: ignored, the default is used",
 				    path, val_line[i], str_c(&why));
 			else
-				diag_add(1, "%s:%d: %s: %s: ignored, the default is used",
+				conf_diag_add(1, "%s:%d: %s: %s: ignored, the default is used",
 				    path, val_line[i], table[i].name, str_c(&why));
 			set_value(&table[i], NULL);
 			val_bad[i] = 1;
@@ -741,7 +496,7 @@ settle(const char *path)
 	str_reset(&why);
 	if (check_all(&why) < 0) {
 		/* cannot happen: the defaults are good */
-		diag_add(1, "%s: %s: every setting has its default", path, str_c(&why));
+		conf_diag_add(1, "%s: %s: every setting has its default", path, str_c(&why));
 		for (i = 0; i < ARRAY_LEN(table); i++)
 			set_value(&table[i], NULL);
 	}
@@ -791,12 +546,12 @@ conf_load(const char *path, int must_exist, struct str *err)
 	char buf[CONF_MAX_LINE + 2];
 	struct str logical = STR_INIT;
 	struct str why = STR_INIT;
-	const char *bad;
+	const char *bad, *first;
 	char **saved;
 	int lineno = 0, start = 0, rc = 0, eof;
 	size_t i, n;
 
-	diag_clear();
+	conf_diag_clear();
 	memset(val_bad, 0, sizeof(val_bad));
 	free(loaded_path);
 	loaded_path = xstrdup(path);
@@ -837,7 +592,7 @@ conf_load(const char *path, int must_exist, struct str *err)
 		if (eof)
 			break;
 		if (bad != NULL) {
-			diag_add(1, "%s:%d: %s: line ignored", path, lineno, bad);
+			conf_diag_add(1, "%s:%d: %s: line ignored", path, lineno, bad);
 			continue;
 		}
 		str_set(&logical, buf);
@@ -848,17 +603,16 @@ conf_load(const char *path, int must_exist, struct str *err)
 		fclose(fp);
 		str_printf(err, "error reading %s", path);
 		restore_values(saved);
-		diag_clear();
+		conf_diag_clear();
 		return -1;
 	}
 	fclose(fp);
 	free_values(saved);
 	settle(path);
-	for (i = 0; i < ndiags && rc == 0; i++)
-		if (diags[i].error) {
-			str_set(err, diags[i].text);
-			rc = 1;
-		}
+	if ((first = conf_diag_first_error()) != NULL) {
+		str_set(err, first);
+		rc = 1;
+	}
 	return rc;
 check:
 	/* no file: the defaults and what was set before */
@@ -868,26 +622,6 @@ check:
 	}
 	str_free(&why);
 	return rc;
-}
-
-/*
- * conf_report - log what the last conf_load found: unknown names as
- * warnings, bad lines and values as errors. Returns the number of errors.
- */
-int
-conf_report(void)
-{
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < ndiags; i++) {
-		if (diags[i].error) {
-			log_error("%s", diags[i].text);
-			n++;
-		} else
-			log_warning("%s", diags[i].text);
-	}
-	return n;
 }
 
 /*
@@ -905,16 +639,6 @@ conf_start(const char *path, int must_exist, struct str *err)
 	log_set_file(conf_str("maillog_file"));
 	conf_report();
 	return rc;
-}
-
-/* conf_diag - the i-th finding of the last conf_load, or NULL past the end */
-const char *
-conf_diag(size_t i, int *error)
-{
-	if (i >= ndiags)
-		return NULL;
-	*error = diags[i].error;
-	return diags[i].text;
 }
 
 /* conf_is_bad - did the last conf_load refuse this setting's value? */
