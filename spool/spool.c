@@ -223,47 +223,120 @@ make_dir(const char *path, uid_t uid, gid_t gid, mode_t mode, int chown_it,
 }
 
 /*
+ * The tree under spool_dir() with its owners and modes (ARCHITECTURE):
+ * whose it is, mode. spool_create_tree makes it, spool_audit_tree
+ * compares a tree with it. queue/%X stands for the 16 hash directories.
+ */
+enum tree_who { W_TOP, W_DROP, W_OWNER };
+static const struct {
+	const char	*sub;
+	enum tree_who	 who;
+	mode_t		 mode;
+} tree[] = {
+	{ "", W_TOP, 0755 },
+	{ "maildrop", W_DROP, 01730 },
+	{ "queue", W_OWNER, 0750 },
+	{ "queue/%X", W_OWNER, 0750 },
+	{ "hold", W_OWNER, 0750 },	/* group-readable: mailq lists held entries */
+	{ "corrupt", W_OWNER, 0700 },
+};
+
+/* tree_path - the i-th directory of the table (hash h for queue/%X) */
+static void
+tree_path(struct str *p, size_t i, int h)
+{
+	str_reset(p);
+	str_printf(p, "%s%s", spool_dir(), tree[i].sub[0] ? "/" : "");
+	if (strchr(tree[i].sub, '%'))
+		str_printf(p, "queue/%X", h);
+	else
+		str_appends(p, tree[i].sub);
+}
+
+/*
  * spool_create_tree - create the spool tree with the documented owners and
  * modes. With chown_it (root installing a system spool) directories get
- * owner and groups; a private instance keeps the invoking user's.
+ * owner and groups, the top root's; a private instance keeps the invoking
+ * user's.
  */
 int
 spool_create_tree(uid_t owner, gid_t owner_gid, gid_t drop_gid, int chown_it,
     struct str *err)
 {
 	struct str p = STR_INIT;
-	int i, rc = -1;
+	size_t i;
+	int h, rc = -1;
+	uid_t uid;
+	gid_t gid;
 
 	if (util_mkdir_p(spool_dir(), 0755) < 0) {
 		str_printf(err, "cannot create %s: %s", spool_dir(), strerror(errno));
 		return -1;
 	}
-	if (make_dir(spool_dir(), chown_it ? 0 : owner, chown_it ? 0 : owner_gid,
-	    0755, chown_it, err) < 0)
-		goto out;
-	spool_path(&p, "maildrop", NULL, NULL);
-	if (make_dir(p.s, owner, drop_gid, 01730, chown_it, err) < 0)
-		goto out;
-	spool_path(&p, "queue", NULL, NULL);
-	if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
-		goto out;
-	for (i = 0; i < 16; i++) {
-		str_reset(&p);
-		str_printf(&p, "%s/queue/%X", spool_dir(), i);
-		if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
-			goto out;
+	for (i = 0; i < ARRAY_LEN(tree); i++) {
+		uid = tree[i].who == W_TOP && chown_it ? 0 : owner;
+		gid = tree[i].who == W_TOP ? (chown_it ? 0 : owner_gid) :
+		    tree[i].who == W_DROP ? drop_gid : owner_gid;
+		for (h = 0; h < (strchr(tree[i].sub, '%') ? 16 : 1); h++) {
+			tree_path(&p, i, h);
+			if (make_dir(p.s, uid, gid, tree[i].mode, chown_it, err) < 0)
+				goto out;
+		}
 	}
-	/* group-readable like queue/: mailq lists held entries too */
-	spool_path(&p, "hold", NULL, NULL);
-	if (make_dir(p.s, owner, owner_gid, 0750, chown_it, err) < 0)
-		goto out;
-	spool_path(&p, "corrupt", NULL, NULL);
-	if (make_dir(p.s, owner, owner_gid, 0700, chown_it, err) < 0)
-		goto out;
 	rc = 0;
 out:
 	str_free(&p);
 	return rc;
+}
+
+/*
+ * spool_audit_tree - compare the tree with the table: top_uid owns the
+ * top (root for a system spool), owner the rest with group owner_gid,
+ * and the maildrop has group drop_gid. Each difference is passed to
+ * report (error 1: mail may stop or be exposed; 0: it could not be
+ * looked at). Returns the number of errors.
+ */
+int
+spool_audit_tree(uid_t top_uid, uid_t owner, gid_t owner_gid, gid_t drop_gid,
+    void (*report)(int, const char *, void *), void *arg)
+{
+	struct str p = STR_INIT, msg = STR_INIT;
+	struct stat st;
+	size_t i;
+	int h, errors = 0;
+	uid_t uid;
+	gid_t gid;
+
+	for (i = 0; i < ARRAY_LEN(tree); i++) {
+		uid = tree[i].who == W_TOP ? top_uid : owner;
+		gid = tree[i].who == W_DROP ? drop_gid : owner_gid;
+		for (h = 0; h < (strchr(tree[i].sub, '%') ? 16 : 1); h++) {
+			tree_path(&p, i, h);
+			str_reset(&msg);
+			if (lstat(p.s, &st) < 0) {
+				str_printf(&msg, "%s: %s", p.s, strerror(errno));
+				report(errno != EACCES, msg.s, arg);
+				errors += errno != EACCES;
+				continue;
+			}
+			if (!S_ISDIR(st.st_mode))
+				str_printf(&msg, "%s is not a directory", p.s);
+			else if (st.st_uid != uid || (tree[i].who != W_TOP && st.st_gid != gid) ||
+			    (st.st_mode & 07777) != tree[i].mode)
+				str_printf(&msg, "%s is %ld:%ld mode %04o, should be %ld:%ld mode %04o",
+				    p.s, (long)st.st_uid, (long)st.st_gid,
+				    (unsigned)(st.st_mode & 07777), (long)uid,
+				    tree[i].who == W_TOP ? (long)st.st_gid : (long)gid,
+				    (unsigned)tree[i].mode);
+			if (msg.len > 0) {
+				report(1, msg.s, arg);
+				errors++;
+			}
+		}
+	}
+	str_free(&p);
+	str_free(&msg);
+	return errors;
 }
 
 /* spool_check_tree - does the tree exist (maildrop and queue)? */

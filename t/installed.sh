@@ -45,7 +45,9 @@ printf 'myhostname = host.example.org\nmyorigin = host.example.org\nmaillog_file
 echo "postmaster: root" > "$ALIASES"
 "$SBIN/newaliases" > /dev/null
 check "newaliases (installed) compiles the aliases" [ -s "$ALIASES.cdb" ]
-: > /tmp/posthorn-installed.log; chmod 666 /tmp/posthorn-installed.log
+# maillog_file as make install makes it: the set-id sendmail appends
+rm -f /tmp/posthorn-installed.log
+install -o posthorn -g phdrop -m 0620 /dev/null /tmp/posthorn-installed.log
 
 check "sendmail is setgid phdrop" [ "$(stat -c '%G %A' "$SBIN/sendmail")" = "phdrop -rwxr-sr-x" ]
 check "mailq is setgid posthorn" [ "$(stat -c '%G %A' "$BIN/mailq")" = "posthorn -rwxr-sr-x" ]
@@ -54,6 +56,7 @@ check "queue is 0750 posthorn:posthorn" [ "$(stat -c '%a %U %G' "$SPOOL/queue")"
 
 printf 'To: %s\nSubject: from an ordinary user\n\nhello\n' "$U2" | as "$U1" "$SBIN/sendmail" -t
 check "ordinary user submits: exit 0" [ $? = 0 ]
+check "the set-id sendmail logged the user's submission" grep -q "posthorn/sendmail\[[0-9]*\]: [0-9A-F]*: uid=$(id -u "$U1") from=" /tmp/posthorn-installed.log
 entry=$(ls "$SPOOL/maildrop" | head -n 1)
 check "maildrop entry owned by the user, mode 0444" [ "$(stat -c '%U %a' "$SPOOL/maildrop/$entry")" = "$U1 444" ]
 check "user cannot list the maildrop" bash -c "! setpriv --reuid=$U2 --regid=$(id -g "$U2") --init-groups ls '$SPOOL/maildrop' 2>/dev/null"

@@ -21,6 +21,9 @@
  *	read, never message files (see lib/mail/mailq.c). authorized_mailq_users
  *	can restrict the listing to some users (root and the spool owner
  *	always may look).
+ *	maillog_file is opened with group posthorn, which should not be able
+ *	to write it (it is group phdrop's): for an ordinary user the lines go
+ *	to syslog (lib/core/log.c).
  *
  * DIAGNOSTICS
  *	A caller who cannot list the maildrop (an ordinary user) is told on
@@ -30,7 +33,8 @@
  *	queue/maildrop.stamp, which the privilege may do).
  *	Exit status (sysexits.h): 0 the listing was written (malformed
  *	entries are skipped with a warning on stderr); EX_USAGE bad options;
- *	EX_CONFIG bad configuration; EX_TEMPFAIL the spool cannot be read
+ *	EX_CONFIG bad configuration (an unknown name is only a warning; a
+ *	bad value is refused, as its default could widen the listing); EX_TEMPFAIL the spool cannot be read
  *	(the message names the directory and the reason); EX_IOERR the
  *	listing could not be written; EX_OSERR privileges could not be
  *	dropped.
@@ -138,9 +142,9 @@ main(int argc, char **argv)
 			die(EX_OSERR, "cannot drop privileges: %s", strerror(errno));
 		setid = 0;
 	}
-	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+	/* a bad value has its default, and authorized_mailq_users' is anyone */
+	if (conf_start(conf ? conf : conf_default_path(), conf != NULL, &err) != 0)
 		die(EX_CONFIG, "%s", err.s);
-	log_set_file(conf_str("maillog_file"));
 	if (verbose && getuid() == 0) {
 		o.verbose = 1;
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);

@@ -96,9 +96,8 @@ main(int argc, char **argv)
 		conf = conf_default_path();
 		must_exist = 0;
 	}
-	if (conf_load(conf, must_exist, &err) < 0)
+	if (conf_start(conf, must_exist, &err) != 0)
 		die(EX_CONFIG, "%s", str_c(&err));
-	log_set_file(conf_str("maillog_file"));
 	if (verbose)
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
 

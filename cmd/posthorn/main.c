@@ -11,7 +11,8 @@
  *
  * SECURITY
  *	Not set-id. Each command checks who runs it (the queue commands:
- *	root or the owner of the spool, see queue.c).
+ *	root or the owner of the spool, see queue.c); check reads what its
+ *	caller may read and changes nothing (check.c).
  *
  * DIAGNOSTICS
  *	EX_USAGE for a missing or unknown command; otherwise the command's
@@ -35,6 +36,7 @@ static const struct command {
 	const char	*name;
 	int		(*fn)(int, char **);
 } commands[] = {
+	{ "check", cmd_check },
 	{ "delete", cmd_delete },
 	{ "hold", cmd_hold },
 	{ "release", cmd_release },

@@ -12,6 +12,9 @@
 /* the configuration file named with -C or POSTHORN_CONF, or NULL */
 extern const char *posthorn_conf;
 
+/* check.c: the configuration, the spool, the alias database, the links */
+int	 cmd_check(int, char **);
+
 /* queue.c: the queue operations (Postfix's postsuper -d, -h, -H, -r) */
 int	 cmd_delete(int, char **);
 int	 cmd_hold(int, char **);

@@ -110,7 +110,7 @@ main(int argc, char **argv)
 	struct stat st;
 	const char *conf = getenv("POSTHORN_CONF");
 	enum runq_outcome out;
-	int ch, verify = 0, verbose = 0;
+	int ch, verify = 0, verbose = 0, rc;
 
 	log_open("runq", LOG_STDERR);
 	signal(SIGPIPE, SIG_IGN);
@@ -131,10 +131,17 @@ main(int argc, char **argv)
 	argv += optind;
 	if ((argc > 0 && !verify) || (verify && argc == 0))
 		usage();
-	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+	if ((rc = conf_start(conf ? conf : conf_default_path(), conf != NULL, &err)) < 0)
 		die(EX_CONFIG, "%s", err.s);
+	/*
+	 * A bad value has its default now: delivering with it could send
+	 * mail where it must not go. Wait for the fix; the queue and the
+	 * maildrop keep everything (sendmail still accepts).
+	 */
+	if (rc > 0)
+		die(EX_CONFIG, "%s has errors: nothing is delivered until they are fixed "
+		    "(the queue is left as it is; see posthorn check)", conf_path());
 	transport_remote = &transport_smtp;
-	log_set_file(conf_str("maillog_file"));
 	if (verbose)
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
 	if (verify) {

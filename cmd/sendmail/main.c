@@ -20,11 +20,17 @@
  *	header section is held, up to header_size_limit; the body streams
  *	into the maildrop, its size bounded by message_size_limit. Every
  *	envelope field is checked for CR, LF and NUL before it is written.
+ *	Whose rights open what: the configuration and the maildrop entry,
+ *	the caller with group phdrop; maillog_file too, appended to only,
+ *	never created, never through a link (lib/core/log.c).
  *
  * DIAGNOSTICS
  *	Exit status as in sysexits(3): 0 only once the message is durable
  *	(file and directory fsync'ed); EX_TEMPFAIL when it could not be
- *	stored; EX_DATAERR for a message refused; EX_USAGE for bad options.
+ *	stored; EX_DATAERR for a message refused; EX_USAGE for bad options;
+ *	EX_CONFIG only when the configuration cannot be read or its
+ *	spool_directory is bad: other mistakes in it are reported and the
+ *	message is queued all the same (conf.h).
  */
 #include "config.h"
 
@@ -373,7 +379,7 @@ main(int argc, char **argv)
 	struct stat st;
 	const char *env_conf = NULL, *conf;
 	char *env_copy = NULL;
-	int first, setid, rc, private_inst;
+	int first, setid, rc, private_inst, conf_errors;
 	char **masq, **exc;
 
 	setid = privs_is_setid();
@@ -407,9 +413,13 @@ main(int argc, char **argv)
 	}
 	if (conf && !o.conf)
 		o.conf = conf;
-	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+	/*
+	 * A mistake in the file must not lose mail: bad values have their
+	 * defaults (reported on stderr and in the log), and the message is
+	 * queued as long as the spool can be found. runq waits for the fix.
+	 */
+	if ((conf_errors = conf_start(conf ? conf : conf_default_path(), conf != NULL, &err)) < 0)
 		die(EX_CONFIG, "%s", err.s);
-	log_set_file(conf_str("maillog_file"));
 	if (o.verbose && (!setid || getuid() == 0))
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
 
@@ -441,7 +451,11 @@ main(int argc, char **argv)
 			conf_print(stdout, NULL, 0);
 		for (rc = 0; first < argc; first++)
 			if (conf_print(stdout, argv[first], 0) < 0) {
-				log_error("unknown setting: %s", argv[first]);
+				if (conf_suggest(argv[first]) != NULL)
+					log_error("unknown setting: %s (did you mean %s?)",
+					    argv[first], conf_suggest(argv[first]));
+				else
+					log_error("unknown setting: %s", argv[first]);
 				rc = EX_USAGE;
 			}
 		return rc;
@@ -488,6 +502,9 @@ main(int argc, char **argv)
 	 * without privilege, or root, who needs none and drops the group
 	 * (the tree is root's, as runq would make it).
 	 */
+	if (conf_errors && conf_is_bad("spool_directory"))
+		die(EX_CONFIG, "cannot queue the message: spool_directory is bad in %s",
+		    conf_path());
 	spool_setup(conf_str("spool_directory"));
 	if (stat(spool_dir(), &st) == 0)
 		private_inst = st.st_uid == getuid();
@@ -522,7 +539,10 @@ main(int argc, char **argv)
 	    (long)s.uid, s.env.sender, s.env.size, s.env.nrcpt);
 
 	rc = 0;
-	if (o.dmode != D_QUEUE && (getuid() == 0 || private_inst))
+	if (conf_errors && o.dmode != D_QUEUE)
+		log_warning("%s: queued; delivery waits until %s is fixed", s.env.id,
+		    conf_path());
+	else if (o.dmode != D_QUEUE && (getuid() == 0 || private_inst))
 		rc = start_delivery(&o, s.env.id);
 	str_free(&err);
 	conf_list_free(masq);

@@ -473,7 +473,7 @@ main(int argc, char **argv)
 	uid_t uid;
 	gid_t gid;
 	long queued;
-	int ch, local = 0, verbose = 0, setid, noqueue_run = 0, listener;
+	int ch, local = 0, verbose = 0, setid, noqueue_run = 0, listener, rc;
 
 	setid = privs_is_setid();
 	conf = getenv("POSTHORN_CONF");
@@ -501,9 +501,14 @@ main(int argc, char **argv)
 	if (setid && getuid() != 0 && conf != NULL && privs_drop_setid() < 0)
 		die(EX_OSERR, "cannot drop privileges: %s", strerror(errno));
 	listener = listening = !local && is_listener();
-	if (conf_load(conf ? conf : conf_default_path(), conf != NULL, &err) < 0)
+	/*
+	 * Bad values have their defaults. The server refuses (421: clients
+	 * retry) rather than judge relaying by a default; sendmail -bs
+	 * accepts as sendmail does while the spool can be found.
+	 */
+	if ((rc = conf_start(conf ? conf : conf_default_path(), conf != NULL, &err)) < 0 ||
+	    (rc > 0 && (!local || conf_is_bad("spool_directory"))))
 		refuse(EX_CONFIG, err.s);
-	log_set_file(conf_str("maillog_file"));
 	if (verbose)
 		log_set_flags(LOG_STDERR | LOG_VERBOSE);
 	spool_setup(conf_str("spool_directory"));

@@ -2,11 +2,13 @@
  * conf - posthorn.conf, the one configuration file
  *
  * See conf.h. The table below is the list of every setting; man/posthorn.conf.5
- * documents the same list and must be kept in step with it.
+ * documents the same list and must be kept in step with it. The form of
+ * each value is checked in conf_check.c; what a file held that was wrong
+ * is kept in conf_diag.c.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <sys/param.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,11 +18,10 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_int.h"
 #include "log.h"
 #include "dirs.h"
 #include "util.h"
-
-enum conf_type { T_STR, T_LIST, T_TIME, T_SIZE, T_INT, T_BOOL };
 
 struct conf_ent {
 	const char	*name;
@@ -110,6 +111,11 @@ static struct conf_ent table[] = {
 	{ "unknown_address_reject_code", T_INT, "450", NULL },
 };
 
+/* the file's line of each value (0: none), and values the file had refused */
+static int val_line[ARRAY_LEN(table)];
+static unsigned char val_bad[ARRAY_LEN(table)];
+
+
 static char *loaded_path;
 static char hostname_buf[256];
 static char domain_buf[256];
@@ -117,6 +123,30 @@ static const char *mailname_path = PATH_MAILNAME;
 static char mailname_buf[256];
 static int mailname_read;
 static char mydest_buf[sizeof(mailname_buf) + 64];
+
+
+/*
+ * conf_suggest - the known setting nearest to an unknown name, for a
+ * "did you mean": within two edits, or one in four letters of a long
+ * name; NULL when none is that near.
+ */
+const char *
+conf_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t i;
+	int d, bestd = 99, limit;
+
+	limit = MAX(2, (int)(strlen(name) / 4));
+	for (i = 0; i < ARRAY_LEN(table); i++) {
+		d = conf_distance(name, table[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = table[i].name;
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
 
 /* lookup - find a table entry */
 static struct conf_ent *
@@ -291,181 +321,6 @@ expand(const char *in, struct str *out, int depth, struct str *err)
 	return 0;
 }
 
-/* settings whose value is one of a few words */
-static const struct {
-	const char	*name;
-	const char	*choices;	/* '|' separated */
-} choice_tab[] = {
-	{ "inet_protocols", "all|ipv4|ipv6" },
-	{ "smtp_address_preference", "any|ipv4|ipv6" },
-	{ "smtp_tls_security_level", "none|may|encrypt|dane|verify|secure" },
-	{ "smtpd_forbid_bare_newline", "yes|reject|normalize" },
-	{ "unknown_address_reject_code", "450|550" },
-};
-
-/* check_choice - a value from choice_tab's list for its setting */
-static int
-check_choice(const struct conf_ent *e, const char *v, struct str *err)
-{
-	const char *c, *bar;
-	size_t i, n = strlen(v);
-
-	for (i = 0; i < ARRAY_LEN(choice_tab); i++) {
-		if (strcmp(choice_tab[i].name, e->name) != 0)
-			continue;
-		for (c = choice_tab[i].choices; ; c = bar + 1) {
-			bar = strchr(c, '|');
-			if (bar == NULL)
-				bar = c + strlen(c);
-			if ((size_t)(bar - c) == n && strncmp(c, v, n) == 0)
-				return 0;
-			if (*bar == '\0')
-				break;
-		}
-		str_printf(err, "%s: \"%s\" is not one of %s", e->name, v,
-		    choice_tab[i].choices);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * check_port - "" or a decimal port 1-65535 after a ':' (the tail of a
- * host:port or [host]:port value)
- */
-static int
-check_port(const char *p)
-{
-	long l;
-
-	return *p == '\0' ? 0 : *p == ':' && util_parse_long(p + 1, 1, 65535, &l) == 0 ? 0 : -1;
-}
-
-/*
- * check_hostport - relayhost: "", host, host:port, [host], [host]:port;
- * dns_servers entries: IPv4, IPv4:port, IPv6, [IPv6]:port
- */
-static int
-check_hostport(const char *v, size_t n, int ip_only)
-{
-	char buf[256];
-	const char *close;
-	unsigned char a[16];
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	if (buf[0] == '[') {
-		if ((close = strchr(buf, ']')) == NULL || close == buf + 1 ||
-		    check_port(close + 1) < 0)
-			return -1;
-		buf[close - buf] = '\0';
-		memmove(buf, buf + 1, strlen(buf));
-		if (ip_only)
-			return inet_pton(AF_INET6, buf, a) == 1 ? 0 : -1;
-	} else if (ip_only) {
-		char *colon = strchr(buf, ':');
-
-		if (inet_pton(AF_INET6, buf, a) == 1)
-			return 0;
-		if (colon != NULL) {
-			if (check_port(colon) < 0)
-				return -1;
-			*colon = '\0';
-		}
-		return inet_pton(AF_INET, buf, a) == 1 ? 0 : -1;
-	} else {
-		char *colon = strchr(buf, ':');
-
-		if (colon != NULL) {
-			if (check_port(colon) < 0)
-				return -1;
-			*colon = '\0';
-		}
-	}
-	/* a host name or address literal: letters, digits, '-', '.', ':' */
-	for (close = buf; *close != '\0'; close++)
-		if (!isalnum((unsigned char)*close) && strchr("-.:_", *close) == NULL)
-			return -1;
-	return buf[0] == '\0' ? -1 : 0;
-}
-
-/* check_special - values with a syntax of their own */
-static int
-check_special(const struct conf_ent *e, const char *v, struct str *err)
-{
-	const char *p, *q;
-
-	if (strcmp(e->name, "relayhost") == 0) {
-		if (*v != '\0' && check_hostport(v, strlen(v), 0) < 0) {
-			str_printf(err, "relayhost: bad value \"%s\" (use host, host:port, [host] or [host]:port)", v);
-			return -1;
-		}
-	} else if (strcmp(e->name, "dns_servers") == 0) {
-		for (p = v; *p != '\0'; p = q) {
-			p += strspn(p, ", \t");
-			q = p + strcspn(p, ", \t");
-			if (q > p && check_hostport(p, (size_t)(q - p), 1) < 0) {
-				str_printf(err, "dns_servers: bad address \"%.*s\" (use IPv4, IPv4:port, IPv6 or [IPv6]:port)",
-				    (int)(q - p), p);
-				return -1;
-			}
-		}
-	}
-	return check_choice(e, v, err);
-}
-
-/* check_type - is the (expanded) value well formed for its type? */
-static int
-check_type(const struct conf_ent *e, const char *v, struct str *err)
-{
-	long l;
-	long long ll;
-
-	switch (e->type) {
-	case T_TIME:
-		if (util_parse_time(v, 's', &l) < 0) {
-			str_printf(err, "%s: bad time value \"%s\" (use e.g. 300s, 30m, 5d)", e->name, v);
-			return -1;
-		}
-		break;
-	case T_SIZE:
-		if (util_parse_size(v, &ll) < 0) {
-			str_printf(err, "%s: bad size \"%s\"", e->name, v);
-			return -1;
-		}
-		break;
-	case T_INT:
-		if (util_parse_long(v, 0, 1000000000L, &l) < 0) {
-			str_printf(err, "%s: bad number \"%s\"", e->name, v);
-			return -1;
-		}
-		if (strcmp(e->name, "smtp_port") == 0 && (l < 1 || l > 65535)) {
-			str_printf(err, "%s: %ld is not a port (1-65535)", e->name, l);
-			return -1;
-		}
-		if ((strcmp(e->name, "default_process_limit") == 0 ||
-		    strcmp(e->name, "smtpd_process_limit") == 0) && (l < 1 || l > 1000)) {
-			str_printf(err, "%s: %ld is not between 1 and 1000", e->name, l);
-			return -1;
-		}
-		break;
-	case T_BOOL:
-		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
-			str_printf(err, "%s: expected yes or no, not \"%s\"", e->name, v);
-			return -1;
-		}
-		break;
-	default:
-		if (util_has_ctl(v, strlen(v))) {
-			str_printf(err, "%s: control character in value", e->name);
-			return -1;
-		}
-		return check_special(e, v, err);
-	}
-	return 0;
-}
 
 /* set_value - store a value as given; check_all judges it */
 static void
@@ -493,7 +348,7 @@ check_all(struct str *err)
 		str_reset(&v);
 		if ((raw = raw_value(&table[i], 0, err)) == NULL ||
 		    expand(raw, &v, 0, err) < 0 ||
-		    check_type(&table[i], str_c(&v), err) < 0)
+		    conf_check_value(table[i].name, table[i].type, str_c(&v), err) < 0)
 			rc = -1;
 	}
 	str_free(&v);
@@ -547,6 +402,8 @@ conf_set(const char *name, const char *value, struct str *err)
 
 	if ((e = lookup(name, strlen(name))) == NULL) {
 		str_printf(err, "unknown setting \"%s\"", name);
+		if (conf_suggest(name) != NULL)
+			str_printf(err, " (did you mean \"%s\"?)", conf_suggest(name));
 		return -1;
 	}
 	saved = save_values();
@@ -573,33 +430,93 @@ trim(char *s)
 	return s;
 }
 
-/* apply - take one logical "name = value" line */
-static int
-apply(const char *path, int lineno, char *line, struct str *err)
+/*
+ * apply - take one logical "name = value" line. An unknown name is a
+ * warning (a typo must not stop mail); a value of the wrong form is an
+ * error, and the setting keeps its default.
+ */
+static void
+apply(const char *path, int lineno, char *line)
 {
 	char *eq, *name, *value;
+	const char *near;
 	struct conf_ent *e;
 	struct str why = STR_INIT;
+	size_t idx;
 
 	if ((eq = strchr(line, '=')) == NULL) {
-		str_printf(err, "%s:%d: expected \"name = value\"", path, lineno);
-		return -1;
+		conf_diag_add(1, "%s:%d: expected \"name = value\": line ignored", path, lineno);
+		return;
 	}
 	*eq = '\0';
 	name = trim(line);
 	value = trim(eq + 1);
 	if ((e = lookup(name, strlen(name))) == NULL) {
-		str_printf(err, "%s:%d: unknown setting \"%s\"", path, lineno, name);
-		return -1;
+		if ((near = conf_suggest(name)) != NULL)
+			conf_diag_add(0, "%s:%d: unknown setting \"%.100s\" (did you mean \"%s\"?): ignored",
+			    path, lineno, name, near);
+		else
+			conf_diag_add(0, "%s:%d: unknown setting \"%.100s\": ignored", path, lineno, name);
+		return;
 	}
+	idx = (size_t)(e - table);
 	/* a value without references can be checked here, with its line */
-	if (strchr(value, '$') == NULL && check_type(e, value, &why) < 0) {
-		str_printf(err, "%s:%d: %s", path, lineno, str_c(&why));
+	if (strchr(value, '$') == NULL && conf_check_value(e->name, e->type, value, &why) < 0) {
+		conf_diag_add(1, "%s:%d: %s: ignored, the default is used", path, lineno, str_c(&why));
 		str_free(&why);
-		return -1;
+		set_value(e, NULL);
+		val_bad[idx] = 1;
+		return;
 	}
 	set_value(e, xstrdup(value));
-	return 0;
+	val_line[idx] = lineno;
+	val_bad[idx] = 0;
+}
+
+/*
+ * settle - values with references are judged once the whole file is in:
+ * one that does not expand (an unknown $name, a loop) or has the wrong
+ * form once expanded is dropped for its default, until all are good.
+ * The defaults are good, so this ends with a configuration that
+ * check_all accepts.
+ */
+static void
+settle(const char *path)
+{
+	struct str v = STR_INIT, why = STR_INIT;
+	size_t i;
+	int changed;
+
+	do {
+		changed = 0;
+		for (i = 0; i < ARRAY_LEN(table); i++) {
+			if (table[i].val == NULL)
+				continue;
+			str_reset(&v);
+			str_reset(&why);
+			if (expand(table[i].val, &v, 0, &why) == 0 &&
+			    conf_check_value(table[i].name, table[i].type, str_c(&v), &why) == 0)
+				continue;
+			if (strncmp(str_c(&why), table[i].name, strlen(table[i].name)) == 0)
+				conf_diag_add(1, "%s:%d: %s: ignored, the default is used",
+				    path, val_line[i], str_c(&why));
+			else
+				conf_diag_add(1, "%s:%d: %s: %s: ignored, the default is used",
+				    path, val_line[i], table[i].name, str_c(&why));
+			set_value(&table[i], NULL);
+			val_bad[i] = 1;
+			changed = 1;
+		}
+	} while (changed);
+	str_reset(&why);
+	if (check_all(&why) < 0) {
+		/* cannot happen: the defaults are good */
+		conf_diag_add(1, "%s: %s: every setting has its default", path, str_c(&why));
+		for (i = 0; i < ARRAY_LEN(table); i++)
+			set_value(&table[i], NULL);
+	}
+	str_free(&v);
+	str_free(&why);
 }
 
 /*
@@ -629,20 +546,28 @@ read_line(FILE *fp, char *buf, size_t size, size_t *len)
 /*
  * conf_load - read the file. A missing file is an error only when the
  * caller says it must exist (it was named with -C or POSTHORN_CONF).
- * Every value is checked before it returns 0 (check_all); a file that
- * fails leaves the configuration as it was before.
+ * Returns -1 with err when the file cannot be read (the configuration
+ * stays as it was); otherwise the file's good lines are in force and
+ * every value has been checked (check_all): 0 when no line was bad
+ * (there may be warnings: unknown names), 1 when lines or values were
+ * bad; those were ignored (their settings keep their defaults,
+ * conf_is_bad) and err holds the first such error. conf_report and
+ * conf_diag give all of them.
  */
 int
 conf_load(const char *path, int must_exist, struct str *err)
 {
 	FILE *fp;
 	char buf[CONF_MAX_LINE + 2];
-	struct str logical = STR_INIT, tmp = STR_INIT;
+	struct str logical = STR_INIT;
 	struct str why = STR_INIT;
+	const char *bad, *first;
 	char **saved;
-	int lineno = 0, start = 0, rc = 0;
+	int lineno = 0, start = 0, rc = 0, eof;
 	size_t i, n;
 
+	conf_diag_clear();
+	memset(val_bad, 0, sizeof(val_bad));
 	free(loaded_path);
 	loaded_path = xstrdup(path);
 	if ((fp = fopen(path, "re")) == NULL) {
@@ -653,67 +578,56 @@ conf_load(const char *path, int must_exist, struct str *err)
 	}
 	saved = save_values();
 	for (;;) {
-		int eof = read_line(fp, buf, sizeof(buf), &n) < 0;
-
-		if (!eof) {
+		bad = NULL;
+		if (!(eof = read_line(fp, buf, sizeof(buf), &n) < 0)) {
 			lineno++;
-			if (n < sizeof(buf) && memchr(buf, '\0', n) != NULL) {
-				str_printf(err, "%s:%d: NUL byte in line", path, lineno);
-				rc = -1;
-				break;
-			}
+			if (n < sizeof(buf) && memchr(buf, '\0', n) != NULL)
+				bad = "NUL byte in line";
 			if (n > 0 && n < sizeof(buf) && buf[n - 1] == '\r')
 				buf[--n] = '\0';
-			if (n > CONF_MAX_LINE) {
-				str_printf(err, "%s:%d: line too long", path, lineno);
-				rc = -1;
-				break;
-			}
-			for (i = 0; buf[i] && isspace((unsigned char)buf[i]); i++)
+			if (bad == NULL && n > CONF_MAX_LINE)
+				bad = "line too long";
+			for (i = 0; bad == NULL && buf[i] && isspace((unsigned char)buf[i]); i++)
 				;
-			if (buf[i] == '#' || buf[i] == '\0')
+			if (bad == NULL && (buf[i] == '#' || buf[i] == '\0'))
 				continue;
-			if (i > 0 && logical.len > 0) {
+			if (bad == NULL && i > 0 && logical.len > 0) {
 				/* continuation of the previous setting */
 				str_appendc(&logical, ' ');
 				str_appends(&logical, buf + i);
 				continue;
 			}
-			if (i > 0) {
-				str_printf(err, "%s:%d: continuation line without a setting", path, lineno);
-				rc = -1;
-				break;
-			}
+			if (bad == NULL && i > 0)
+				bad = "continuation line without a setting";
 		}
 		if (logical.len > 0) {
-			str_set(&tmp, logical.s);
-			if (apply(path, start, tmp.s, err) < 0) {
-				rc = -1;
-				break;
-			}
+			apply(path, start, logical.s);
 			str_reset(&logical);
 		}
 		if (eof)
 			break;
+		if (bad != NULL) {
+			conf_diag_add(1, "%s:%d: %s: line ignored", path, lineno, bad);
+			continue;
+		}
 		str_set(&logical, buf);
 		start = lineno;
 	}
-	if (rc == 0 && ferror(fp)) {
+	str_free(&logical);
+	if (ferror(fp)) {
+		fclose(fp);
 		str_printf(err, "error reading %s", path);
-		rc = -1;
+		restore_values(saved);
+		conf_diag_clear();
+		return -1;
 	}
 	fclose(fp);
-	str_free(&logical);
-	str_free(&tmp);
-	if (rc == 0 && check_all(&why) < 0) {
-		str_printf(err, "%s: %s", path, str_c(&why));
-		rc = -1;
+	free_values(saved);
+	settle(path);
+	if ((first = conf_diag_first_error()) != NULL) {
+		str_set(err, first);
+		rc = 1;
 	}
-	str_free(&why);
-	if (rc < 0)
-		restore_values(saved);
-	else
-		free_values(saved);
 	return rc;
 check:
 	/* no file: the defaults and what was set before */
@@ -723,6 +637,34 @@ check:
 	}
 	str_free(&why);
 	return rc;
+}
+
+/*
+ * conf_start - what every program does first: conf_load (same results),
+ * then log to maillog_file when one is set, and report what the file
+ * held that was wrong (conf_report).
+ */
+int
+conf_start(const char *path, int must_exist, struct str *err)
+{
+	int rc;
+
+	if ((rc = conf_load(path, must_exist, err)) < 0)
+		return rc;
+	log_set_file(conf_str("maillog_file"));
+	conf_report();
+	return rc;
+}
+
+/* conf_is_bad - did the last conf_load refuse this setting's value? */
+int
+conf_is_bad(const char *name)
+{
+	struct conf_ent *e;
+
+	if ((e = lookup(name, strlen(name))) == NULL)
+		panic("conf_is_bad: unknown setting %s", name);
+	return val_bad[e - table];
 }
 
 /* conf_path - the file conf_load read */

@@ -230,6 +230,30 @@ out:
 	return rc;
 }
 
+/*
+ * aliases_check_age - was the source edited after newaliases last ran?
+ * Returns 1 with a message in msg (Postfix's words) when src.cdb is older
+ * than src, else 0 (either file missing: a missing database is reported
+ * by the lookup that needs it).
+ */
+int
+aliases_check_age(const char *src, struct str *msg)
+{
+	struct stat s, d;
+	struct str db = STR_INIT;
+	int stale;
+
+	str_printf(&db, "%s.cdb", src);
+	stale = stat(src, &s) == 0 && stat(db.s, &d) == 0 &&
+	    (s.st_mtim.tv_sec > d.st_mtim.tv_sec ||
+	    (s.st_mtim.tv_sec == d.st_mtim.tv_sec && s.st_mtim.tv_nsec > d.st_mtim.tv_nsec));
+	if (stale)
+		str_printf(msg, "database %s is older than source file %s: run newaliases",
+		    db.s, src);
+	str_free(&db);
+	return stale;
+}
+
 /* missing_cdb - no .cdb: no aliases at all, or newaliases was not run? */
 static int
 missing_cdb(const char *cdbpath, struct str *err)

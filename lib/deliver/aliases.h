@@ -18,13 +18,14 @@
  *
  * The syntax (aliases_parse, aliases_split, aliases_split_file,
  * aliases_free) is in aliases_parse.c; the database (aliases_compile,
- * aliases_lookup, aliases_map_path) in aliases.c.
+ * aliases_lookup, aliases_map_path, aliases_check_age) in aliases.c.
  *
  * Error contract: every function writes a human-readable message into err
  * (appended, never freed here) when it fails. aliases_parse and
  * aliases_split return -1 on error; aliases_lookup returns 1 found,
  * 0 absent, -1 error; aliases_map_path returns 1 with the path, 0 when
- * alias_maps is empty, -1 error. aliases_compile returns 0, or -1 with
+ * alias_maps is empty, -1 error; aliases_check_age returns 1 with a
+ * message when the database is older than its source, else 0. aliases_compile returns 0, or -1 with
  * the kind of failure in *why (enum aliases_fail), which newaliases maps
  * to its exit status. On failure the old .cdb is left untouched and no
  * temporary remains.
@@ -77,5 +78,6 @@ int	 aliases_compile(const char *, struct aliases_stats *,
 	    enum aliases_fail *, struct str *);
 int	 aliases_lookup(const char *, const char *, struct str *, struct str *);
 int	 aliases_map_path(const char *, struct str *, struct str *);
+int	 aliases_check_age(const char *, struct str *);
 
 #endif

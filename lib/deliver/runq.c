@@ -87,6 +87,9 @@ load_settings(struct runq_pass *p, struct str *err)
 		return -1;
 	}
 	p->set.alias_db = r > 0 ? xasprintf("%s.cdb", path.s) : xstrdup("");
+	/* /etc/aliases edited without newaliases: the old database is used */
+	if (r > 0 && aliases_check_age(path.s, &why))
+		log_warning("%s", why.s);
 	str_free(&path);
 	str_free(&why);
 	p->set.min_backoff = conf_time("minimal_backoff_time");

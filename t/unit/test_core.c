@@ -674,42 +674,58 @@ START_TEST(test_conf_ok)
 }
 END_TEST
 
-/* Files that do not load, with the start of the message. */
+/*
+ * Files with mistakes: they load (a mistake must not stop mail), the bad
+ * lines ignored. rc 0: warnings only (unknown names); rc 1: errors, the
+ * first in err. want is the start of the first finding, after "<file>";
+ * a bad setting keeps its default (def).
+ */
 static const struct {
 	const char	*name;
 	const char	*text;
 	size_t		 len;	/* 0: strlen(text) */
+	int		 rc;
 	const char	*want;	/* after "<file>" */
+	const char	*bad;	/* a setting that must have its default, or NULL */
+	const char	*def;
 } conf_bad[] = {
-	{ "unknown setting", "# x\nmyhostname = a\nno_such_thing = 1\n", 0,
-	  ":3: unknown setting \"no_such_thing\"" },
-	{ "no equals sign", "myhostname\n", 0, ":1: expected \"name = value\"" },
-	{ "continuation without a setting", "  myhostname = a\n", 0,
-	  ":1: continuation line without a setting" },
-	{ "error names the first line of a continued setting",
-	  "myorigin = a\nbogus = b,\n  c\n", 0, ":2: unknown setting \"bogus\"" },
-	{ "bad time, with its line", "# c\nmaximal_queue_lifetime = 5 days\n", 0,
-	  ":2: maximal_queue_lifetime: bad time value" },
-	{ "bad size, with its line", "message_size_limit = lots\n", 0,
-	  ":1: message_size_limit: bad size" },
-	{ "bad size through a reference", "myorigin = x\nmessage_size_limit = $myorigin\n", 0,
-	  ": message_size_limit: bad size" },
-	{ "unknown reference", "myorigin = $nothere\n", 0,
-	  ": unknown setting $nothere" },
-	{ "reference loop", "myorigin = $myhostname\nmyhostname = $myorigin\n", 0,
-	  ": settings refer to each other in a loop" },
-	{ "loop through the computed mydomain", "myhostname = $mydomain\n", 0,
-	  ": settings refer to each other in a loop" },
-	{ "unterminated ${", "myorigin = ${myhostname\n", 0,
-	  ": unterminated ${" },
-	{ "NUL byte in a line", "myorigin = a\0b\n", 15, ":1: NUL byte in line" },
-	{ "line too long", NULL, 0, ":1: line too long" },
+	{ "unknown setting: a warning, did you mean", "# x\nmyhostname = a\nmessage_size_limt = 1\n", 0, 0,
+	  ":3: unknown setting \"message_size_limt\" (did you mean \"message_size_limit\"?): ignored", NULL, NULL },
+	{ "unknown setting far from any: no suggestion", "no_such_thing = 1\n", 0, 0,
+	  ":1: unknown setting \"no_such_thing\": ignored", NULL, NULL },
+	{ "swapped letters: did you mean", "myhsotname = a\n", 0, 0,
+	  ":1: unknown setting \"myhsotname\" (did you mean \"myhostname\"?)", NULL, NULL },
+	{ "no equals sign", "myhostname\n", 0, 1, ":1: expected \"name = value\": line ignored", NULL, NULL },
+	{ "continuation without a setting", "  myhostname = a\n", 0, 1,
+	  ":1: continuation line without a setting", NULL, NULL },
+	{ "warning names the first line of a continued setting",
+	  "myorigin = a\nbogus = b,\n  c\n", 0, 0, ":2: unknown setting \"bogus\"", NULL, NULL },
+	{ "bad time, with its line", "# c\nmaximal_queue_lifetime = 5 days\n", 0, 1,
+	  ":2: maximal_queue_lifetime: bad time value", "maximal_queue_lifetime", "5d" },
+	{ "bad size, with its line", "message_size_limit = lots\n", 0, 1,
+	  ":1: message_size_limit: bad size", "message_size_limit", "10240000" },
+	{ "bad size through a reference", "myorigin = x\nmessage_size_limit = $myorigin\n", 0, 1,
+	  ":2: message_size_limit: bad size", "message_size_limit", "10240000" },
+	{ "unknown reference", "myhostname = h.example\nmyorigin = $nothere\n", 0, 1,
+	  ":2: myorigin: unknown setting $nothere", "myorigin", "h.example" },
+	{ "reference loop", "myorigin = $myhostname\nmyhostname = $myorigin\n", 0, 1,
+	  ":2: myhostname: settings refer to each other in a loop", NULL, NULL },
+	{ "loop through the computed mydomain", "myhostname = $mydomain\n", 0, 1,
+	  ":1: myhostname: settings refer to each other in a loop", NULL, NULL },
+	{ "unterminated ${", "myorigin = ${myhostname\n", 0, 1,
+	  ":1: myorigin: unterminated ${", NULL, NULL },
+	{ "NUL byte in a line", "myorigin = a\0b\n", 15, 1, ":1: NUL byte in line", NULL, NULL },
+	{ "line too long", NULL, 0, 1, ":1: line too long", NULL, NULL },
+	{ "a bad line spares the rest", "myorigin = a\0b\nmyhostname = kept.example\n", 41, 1,
+	  ":1: NUL byte in line", "myhostname", "kept.example" },
 };
 
 START_TEST(test_conf_bad)
 {
 	struct str err = STR_INIT, text = STR_INIT, want = STR_INIT;
+	const char *first;
 	size_t i;
+	int error;
 
 	if (conf_bad[_i].text) {
 		str_append(&text, conf_bad[_i].text, conf_bad[_i].len ?
@@ -722,13 +738,37 @@ START_TEST(test_conf_bad)
 	}
 	write_conf(text.s, text.len);
 	str_printf(&want, "%s%s", conf_file, conf_bad[_i].want);
-	ck_assert_msg(conf_load(conf_file, 1, &err) == -1, "%s: loaded",
+	ck_assert_msg(conf_load(conf_file, 1, &err) == conf_bad[_i].rc, "%s: rc",
 	    conf_bad[_i].name);
-	ck_assert_msg(strncmp(str_c(&err), want.s, want.len) == 0,
-	    "%s: got \"%s\", want \"%s...\"", conf_bad[_i].name, str_c(&err), want.s);
+	first = conf_diag(0, &error);
+	ck_assert_msg(first != NULL, "%s: no finding", conf_bad[_i].name);
+	ck_assert_int_eq(error, conf_bad[_i].rc);
+	ck_assert_msg(strncmp(first, want.s, want.len) == 0,
+	    "%s: got \"%s\", want \"%s...\"", conf_bad[_i].name, first, want.s);
+	if (conf_bad[_i].rc)
+		ck_assert_str_eq(str_c(&err), first);
+	else
+		ck_assert_uint_eq(err.len, 0);
+	if (conf_bad[_i].bad != NULL) {
+		ck_assert_str_eq(conf_str(conf_bad[_i].bad), conf_bad[_i].def);
+		ck_assert_int_eq(conf_is_bad(conf_bad[_i].bad), !!strcmp(conf_bad[_i].def, "kept.example"));
+	}
 	str_free(&err);
 	str_free(&text);
 	str_free(&want);
+}
+END_TEST
+
+/* The nearest setting to a misspelt name, or none. */
+START_TEST(test_conf_suggest)
+{
+	ck_assert_str_eq(conf_suggest("message_size_limt"), "message_size_limit");
+	ck_assert_str_eq(conf_suggest("mesage_size_limit"), "message_size_limit");
+	ck_assert_str_eq(conf_suggest("relay_host"), "relayhost");
+	ck_assert_str_eq(conf_suggest("smtp_tls_security_levle"), "smtp_tls_security_level");
+	ck_assert_ptr_null(conf_suggest("no_such_thing"));
+	ck_assert_ptr_null(conf_suggest(""));
+	ck_assert_ptr_null(conf_suggest("x"));
 }
 END_TEST
 
@@ -792,6 +832,9 @@ START_TEST(test_conf_set_and_print)
 	ck_assert_str_eq(conf_str("mydomain"), "example.net");
 	ck_assert_int_eq(conf_set("no_such_thing", "x", &err), -1);
 	ck_assert_msg(strstr(str_c(&err), "unknown setting") != NULL, "%s", str_c(&err));
+	str_reset(&err);
+	ck_assert_int_eq(conf_set("myhostnme", "x", &err), -1);
+	ck_assert_str_eq(str_c(&err), "unknown setting \"myhostnme\" (did you mean \"myhostname\"?)");
 
 	fp = fmemopen(buf, sizeof(buf), "w");
 	ck_assert_ptr_nonnull(fp);
@@ -830,11 +873,14 @@ START_TEST(test_conf_set_checked)
 	str_reset(&err);
 	ck_assert_int_eq(conf_set("myhostname", "$myorigin", &err), -1);
 	ck_assert_str_eq(conf_str("myhostname"), "kept.example.org");
+	/* a file's bad value is ignored, its good ones are taken */
 	write_conf(bad, sizeof(bad) - 1);
 	str_reset(&err);
-	ck_assert_int_eq(conf_load(conf_file, 1, &err), -1);
-	ck_assert_str_eq(conf_str("myhostname"), "kept.example.org");
-	ck_assert_str_eq(conf_str("mydomain"), "example.org");
+	ck_assert_int_eq(conf_load(conf_file, 1, &err), 1);
+	ck_assert_str_eq(conf_str("myhostname"), "changed.example");
+	ck_assert_str_eq(conf_str("myorigin"), "changed.example");
+	ck_assert_int_eq(conf_is_bad("myorigin"), 1);
+	ck_assert_int_eq(conf_is_bad("myhostname"), 0);
 	str_free(&err);
 }
 END_TEST
@@ -974,6 +1020,7 @@ core_suite(void)
 	tcase_add_checked_fixture(tc, conf_setup, conf_teardown);
 	tcase_add_loop_test(tc, test_conf_ok, 0, ARRAY_LEN(conf_ok));
 	tcase_add_loop_test(tc, test_conf_bad, 0, ARRAY_LEN(conf_bad));
+	tcase_add_test(tc, test_conf_suggest);
 	tcase_add_test(tc, test_conf_missing_file);
 	tcase_add_test(tc, test_conf_typed);
 	tcase_add_test(tc, test_conf_set_and_print);
