@@ -312,6 +312,22 @@ spool_write_file(const char *dir, const char *name, const void *head,
  * (spool_queue_begin).
  */
 
+/* spool_sync - one syncfs for the file system of the spool: 0 or -1 */
+int
+spool_sync(struct str *err)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(spool_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    syncfs(fd) < 0) {
+		str_printf(err, "syncfs %s: %s", spool_dir(), strerror(errno));
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* spool_batch_init - an empty batch */
 void
 spool_batch_init(struct spool_batch *b)
@@ -339,17 +355,11 @@ spool_batch_end(struct spool_batch *b, struct str *err)
 {
 	struct str dir = STR_INIT;
 	size_t i;
-	int fd, rc = 0;
+	int rc;
 
 	if (b->n == 0)
 		return 0;
-	if ((fd = open(spool_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    syncfs(fd) < 0) {
-		str_printf(err, "syncfs %s: %s", spool_dir(), strerror(errno));
-		rc = -1;
-	}
-	if (fd >= 0)
-		close(fd);
+	rc = spool_sync(err);
 	for (i = 0; i < b->n; i++) {
 		if (rc == 0 && unlink(b->unlink[i]) < 0 && errno != ENOENT)
 			str_printf(err, "unlink %s: %s", b->unlink[i], strerror(errno));
