@@ -301,7 +301,8 @@ state_load(struct fetch *f)
 		} else
 			goto bad;
 	}
-	qsort(f->seen, f->nseen, sizeof(char *), cmpstr);
+	if (f->nseen > 1)
+		qsort(f->seen, f->nseen, sizeof(char *), cmpstr);
 	rc = 0;
 	goto out;
 bad:
