@@ -223,7 +223,38 @@ i = got.index(b"\nReturn-Path: ") + 1
 sys.exit(0 if got[i:] == want else 1)
 EOP
 
-# 11. hostile and broken servers: a clean error, nothing half queued
+# 11. an ordinary user and a spool that is not theirs: through sendmail
+if [ "$(id -u)" != 0 ]; then
+	skip_check "sendmail mode (an ordinary user)" "not root"
+elif ! setpriv --reuid nobody --regid nogroup --clear-groups test -x "$BUILD/sendmail"; then
+	skip_check "sendmail mode (an ordinary user)" "nobody cannot run $BUILD/sendmail"
+else
+	drain
+	# the maildrop group as installed, but nobody's own group: the
+	# sendmail in the build directory is not set-group-ID
+	chgrp nogroup "$D/spool/maildrop"
+	mkdir -p "$D/nhome" && chown nobody:nogroup "$D/nhome"
+	find "$PD/home/bob/Maildir/new" "$PD/home/bob/Maildir/cur" -type f -delete
+	pop3_put bob 2
+	rc "account s" "port $POPS_PORT" "tls pop3s" "user bob" "password hunter2" "deliver_to $ME"
+	chown nobody "$RC"
+	setpriv --reuid nobody --regid nogroup --clear-groups env HOME="$D/nhome" \
+		"$BUILD/popfetch" -C "$C" -f "$RC" s 2> "$D/err"
+	check "sendmail mode: exit 0" [ $? = 0 ]
+	[ -s "$D/err" ] && sed 's/^/    /' "$D/err"
+	check "sendmail mode: 2 entries in the maildrop, none in the queue" \
+		[ "$(ls "$D/spool/maildrop" | wc -l)" = 2 -a "$(nmsgs)" = 0 ]
+	check "sendmail mode: the mailbox is emptied" [ "$(pop3_count bob)" = 0 ]
+	check "sendmail mode: the entries are nobody's" [ "$(stat -c %U "$D/spool/maildrop"/* | sort -u)" = nobody ]
+	check "sendmail mode: with the Received: line" grep -q "account s, user bob" $(ls -d "$D/spool/maildrop"/* | head -n 1)
+	: > "$D/mail/$ME"
+	expect_rc "sendmail mode: runq -q picks them up" 0 "$BUILD/runq" -C "$C" -q
+	check "sendmail mode: both in the mailbox" [ "$(grep -c '^Subject: test message' "$D/mail/$ME")" = 2 ]
+	chgrp "$(id -gn)" "$D/spool/maildrop"
+	chown root "$RC"
+fi
+
+# 12. hostile and broken servers: a clean error, nothing half queued
 HP=${PH_POP_HOSTILE_PORT:-43010}
 hostile() {	# hostile MODE WANT-RC WHAT
 	drain
