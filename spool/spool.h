@@ -176,6 +176,9 @@ const char *spool_dir(void);
 int	 spool_path(struct str *, const char *, const char *, const char *);
 int	 spool_create_tree(uid_t, gid_t, gid_t, int, struct str *);
 int	 spool_check_tree(struct str *);
+struct stat;
+int	 spool_stat_tree(struct stat *, struct str *);
+int	 spool_ready(const struct stat *, struct str *);
 int	 spool_write_file(const char *, const char *, const void *, size_t,
 	    const void *, size_t, mode_t, int *, struct str *);
 

@@ -86,37 +86,21 @@ usage(void)
 static enum popf_inject
 spool_mode(void)
 {
-	struct str err = STR_INIT, q = STR_INIT;
+	struct str err = STR_INIT;
 	struct stat st;
+	int r;
 
 	spool_setup(conf_str("spool_directory"));
-	if (stat(spool_dir(), &st) < 0) {
-		if (errno != ENOENT)
-			die(EX_TEMPFAIL, "%s: %s", spool_dir(), strerror(errno));
-		/* first use of a private instance (as runq makes it) */
-		if (spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
-			die(EX_CANTCREAT, "%s", err.s);
-		if (stat(spool_dir(), &st) < 0)
-			die(EX_TEMPFAIL, "%s: %s", spool_dir(), strerror(errno));
-	}
+	if ((r = spool_stat_tree(&st, &err)) < 0)
+		die(r == SPOOL_GONE ? EX_CANTCREAT : EX_TEMPFAIL, "%s", err.s);
 	if (getuid() != 0 && st.st_uid != getuid())
 		return POPF_SENDMAIL;
-	if (getuid() == 0) {
-		spool_path(&q, "queue", NULL, NULL);
-		if (stat(q.s, &st) == 0 && st.st_uid != 0)
-			spool_set_owner(st.st_uid, st.st_gid);
-	}
-	if (spool_check_tree(&err) < 0) {
-		str_reset(&err);
-		if (st.st_uid != getuid() ||
-		    spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
-			die(EX_TEMPFAIL, "spool %s is not set up: %s", spool_dir(), str_c(&err));
-	}
+	if (spool_ready(&st, &err) < 0)
+		die(EX_TEMPFAIL, "%s", err.s);
 	if (spool_check_space(conf_size("queue_minfree"), conf_size("message_size_limit"),
 	    &err) < 0)
 		die(EX_TEMPFAIL, "cannot queue mail: %s", err.s);
 	str_free(&err);
-	str_free(&q);
 	return POPF_QUEUE;
 }
 

@@ -67,6 +67,7 @@
 
 #include "log.h"
 #include "popfetch.h"
+#include "popfetch_int.h"
 #include "spool.h"
 #include "util.h"
 
@@ -74,245 +75,6 @@
 #define BATCH_BYTES	(32LL << 20)	/* or this many bytes */
 #define WINDOW		8		/* RETRs in flight with PIPELINING */
 #define OUTBUF		65536
-#define STATE_MAX	((size_t)POP_MSGS_MAX * 100)
-
-/* a message of the current batch, or a "P" line of the state */
-struct pend {
-	char		*uid;		/* NULL without UIDL */
-	unsigned long	 num;
-	struct envelope	 env;
-};
-
-struct fetch {
-	const struct popf_opts *o;
-	const struct popf_account *a;
-	struct popf_stats *st;
-	struct pop_session s;
-	struct str	*why;
-	char		*rcpt;		/* deliver_to, qualified */
-	struct str	 statepath;
-	/* fetched UIDs: sorted (seen) and this run's (fresh) */
-	char		**seen;
-	size_t		 nseen;
-	char		**fresh;
-	size_t		 nfresh;
-	struct pend	*pend;
-	size_t		 npend;
-	unsigned long	*dele;
-	size_t		 ndele;
-	/* the message being received */
-	struct str	 hdr;		/* the header section, while it lasts */
-	int		 started;	/* output opened, header written */
-	int		 refused;	/* too large, or the output failed */
-	struct spool_writer w;
-	struct envelope	 env;
-	pid_t		 child;
-	int		 pipefd;
-	struct str	 out;
-	long long	 got, size;
-	long		 index, total;
-	long long	 shown;
-	struct str	 err;
-};
-
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* is_seen - was this UID fetched before, or in this run? */
-static int
-is_seen(struct fetch *f, const char *uid)
-{
-	size_t i;
-
-	if (uid == NULL)
-		return 0;
-	if (f->nseen && bsearch(&uid, f->seen, f->nseen, sizeof(char *), cmpstr))
-		return 1;
-	for (i = 0; i < f->nfresh; i++)
-		if (strcmp(f->fresh[i], uid) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-add_fresh(struct fetch *f, const char *uid)
-{
-	if (uid == NULL || is_seen(f, uid))
-		return;
-	f->fresh = xreallocarray(f->fresh, f->nfresh + 1, sizeof(char *));
-	f->fresh[f->nfresh++] = xstrdup(uid);
-}
-
-/* state_save - the state file, atomically: U lines for keep, P for pend */
-static int
-state_save(struct fetch *f, struct pop_msg *m, size_t n)
-{
-	struct str text = STR_INIT, tmp = STR_INIT;
-	size_t i;
-	int fd = -1, rc = -1;
-
-	str_appends(&text, "# popfetch state; written by popfetch, do not edit\n");
-	if (m == NULL) {
-		for (i = 0; i < f->nseen; i++)
-			str_printf(&text, "U %s\n", f->seen[i]);
-		for (i = 0; i < f->nfresh; i++)
-			str_printf(&text, "U %s\n", f->fresh[i]);
-	} else {
-		for (i = 0; i < n; i++)
-			if (m[i].uid && is_seen(f, m[i].uid))
-				str_printf(&text, "U %s\n", m[i].uid);
-	}
-	for (i = 0; i < f->npend; i++)
-		if (f->pend[i].uid)
-			str_printf(&text, "P %s %s %s\n", f->pend[i].uid, f->pend[i].env.id,
-			    f->pend[i].env.sender[0] ? f->pend[i].env.sender : "<>");
-	str_printf(&tmp, "%s.tmp", f->statepath.s);
-	if ((fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600)) < 0 || util_write_all(fd, text.s, text.len) < 0 || fsync(fd) < 0 ||
-	    close(fd) < 0 || (fd = -1, rename(tmp.s, f->statepath.s) < 0)) {
-		str_printf(f->why, "cannot write %s: %s", tmp.s, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		(void)unlink(tmp.s);
-		goto out;
-	}
-	*strrchr(tmp.s, '/') = '\0';
-	if (util_fsync_dir(tmp.s) < 0) {
-		str_printf(f->why, "cannot sync %s: %s", tmp.s, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	str_free(&text);
-	str_free(&tmp);
-	return rc;
-}
-
-/* pend_add - a message of the batch (or of the state) */
-static struct pend *
-pend_add(struct fetch *f, const char *uid, unsigned long num)
-{
-	struct pend *p;
-
-	f->pend = xreallocarray(f->pend, f->npend + 1, sizeof(*f->pend));
-	p = &f->pend[f->npend++];
-	p->uid = uid ? xstrdup(uid) : NULL;
-	p->num = num;
-	env_init(&p->env);
-	return p;
-}
-
-static void
-pend_clear(struct fetch *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->npend; i++) {
-		free(f->pend[i].uid);
-		env_free(&f->pend[i].env);
-	}
-	f->npend = 0;
-}
-
-/*
- * recover - finish the "P" lines a killed run left (see the top):
- * 0, or -1 when a queue entry cannot be completed
- */
-static int
-recover(struct fetch *f)
-{
-	struct str path = STR_INIT, err = STR_INIT;
-	struct stat st;
-	struct pend *p;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < f->npend && rc == 0; i++) {
-		p = &f->pend[i];
-		spool_path(&path, "queue", p->env.id, ".env");
-		if (stat(path.s, &st) == 0)
-			continue;
-		spool_path(&path, "queue", p->env.id, ".msg");
-		if (stat(path.s, &st) < 0) {
-			log_info("%s: %s: delivered before", f->a->name, p->env.id);
-			continue;
-		}
-		p->env.size = (long long)st.st_size;
-		p->env.arrival = st.st_mtime;
-		p->env.uid = (long)getuid();
-		env_add_rcpt(&p->env, f->rcpt, NULL, 0);
-		if (spool_queue_env(&p->env, 0, &err) < 0) {
-			str_printf(f->why, "cannot complete queue entry %s: %s", p->env.id, err.s);
-			rc = -1;
-		} else
-			log_info("%s: from=<%s>, size=%lld, nrcpt=1 (queued, finished after "
-			    "an interrupted run)", p->env.id, p->env.sender, p->env.size);
-	}
-	for (i = 0; i < f->npend && rc == 0; i++)
-		add_fresh(f, f->pend[i].uid);
-	if (rc == 0)
-		pend_clear(f);
-	str_free(&path);
-	str_free(&err);
-	return rc;
-}
-
-/* state_load - the state file, if any: 0 or -1 (why) */
-static int
-state_load(struct fetch *f)
-{
-	struct str text = STR_INIT, e = STR_INIT;
-	char *line, *next, *a, *b;
-	struct pend *p;
-	int fd, rc = -1, ln = 0;
-
-	if ((fd = open(f->statepath.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		str_printf(f->why, "%s: %s", f->statepath.s, strerror(errno));
-		return -1;
-	}
-	if (spool_read_fd(fd, STATE_MAX, &text, &e) < 0) {
-		str_printf(f->why, "%s: %s", f->statepath.s, e.s);
-		goto out;
-	}
-	str_append(&text, "", 0);
-	for (line = text.s; line && *line; line = next) {
-		ln++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (*line == '#' || *line == '\0')
-			continue;
-		if (line[0] == 'U' && line[1] == ' ' && line[2]) {
-			f->seen = xreallocarray(f->seen, f->nseen + 1, sizeof(char *));
-			f->seen[f->nseen++] = xstrdup(line + 2);
-		} else if (line[0] == 'P' && line[1] == ' ' &&
-		    (a = strchr(line + 2, ' ')) != NULL && (b = strchr(a + 1, ' ')) != NULL) {
-			*a++ = '\0';
-			*b++ = '\0';
-			if (!spool_id_valid(a))
-				goto bad;
-			p = pend_add(f, line + 2, 0);
-			util_strlcpy(p->env.id, a, sizeof(p->env.id));
-			p->env.sender = xstrdup(strcmp(b, "<>") == 0 ? "" : b);
-		} else
-			goto bad;
-	}
-	if (f->nseen > 1)
-		qsort(f->seen, f->nseen, sizeof(char *), cmpstr);
-	rc = 0;
-	goto out;
-bad:
-	str_printf(f->why, "%s:%d: not a popfetch state line", f->statepath.s, ln);
-out:
-	close(fd);
-	str_free(&text);
-	str_free(&e);
-	return rc;
-}
 
 /* clean - text from the configuration or a server, safe in a header field */
 static void
@@ -570,7 +332,7 @@ msg_commit(struct fetch *f, const char *uid, unsigned long num)
 			return -1;
 		}
 	}
-	p = pend_add(f, uid, num);
+	p = popf_pend_add(f, uid, num);
 	p->env = f->env;	/* the envelope moves */
 	env_init(&f->env);
 	f->started = 0;
@@ -592,7 +354,7 @@ batch_end(struct fetch *f, struct pop_msg *m, size_t n, int alive)
 	if (f->npend == 0)
 		return 0;
 	if (f->o->inject == POPF_QUEUE) {
-		if (spool_sync(&err) < 0 || state_save(f, m, n) < 0) {
+		if (spool_sync(&err) < 0 || popf_state_save(f, m, n) < 0) {
 			if (err.len)
 				str_printf(f->why, "%s", err.s);
 			rc = -1;
@@ -623,13 +385,13 @@ batch_end(struct fetch *f, struct pop_msg *m, size_t n, int alive)
 			log_info("%s: from=<%s>, size=%lld, nrcpt=1 (queued by popfetch, "
 			    "account %s, message %lu)", e->id, e->sender, e->size,
 			    f->a->name, f->pend[i].num);
-		add_fresh(f, f->pend[i].uid);
+		popf_add_fresh(f, f->pend[i].uid);
 		f->dele[ndele++] = f->pend[i].num;
 		f->st->fetched++;
 		f->st->bytes += e->size;
 	}
-	pend_clear(f);
-	if (state_save(f, m, n) < 0)
+	popf_pend_clear(f);
+	if (popf_state_save(f, m, n) < 0)
 		rc = -1;
 	if (rc == 0 && alive && !f->a->keep && ndele > 0) {
 		int r = pop_dele(&f->s, f->dele, ndele);
@@ -754,7 +516,7 @@ transfer(struct fetch *f, struct pop_msg *m, size_t n)
 
 	todo = xreallocarray(NULL, n ? n : 1, sizeof(*todo));
 	for (i = 0; i < n && r == 0; i++) {
-		if (f->a->only_new && is_seen(f, m[i].uid)) {
+		if (f->a->only_new && popf_seen(f, m[i].uid)) {
 			if (!f->a->keep) {	/* fetched, but its DELE was lost */
 				f->dele = xreallocarray(f->dele, f->ndele + 1, sizeof(*f->dele));
 				f->dele[f->ndele++] = m[i].num;
@@ -830,7 +592,10 @@ password(const struct popf_account *a, struct str *why)
 		_exit(127);
 	}
 	close(p[1]);
-	(void)util_read_until(p[0], &out, 4096, util_now_ms() + 1000LL * a->timeout);
+	if (util_read_until(p[0], &out, 4096, util_now_ms() + 1000LL * a->timeout) != 1) {
+		kill(pid, SIGKILL);	/* a command that hangs is a failure */
+		str_reset(&out);
+	}
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -891,11 +656,11 @@ popf_fetch(const struct popf_opts *o, const struct popf_account *a,
 		r = errno == EWOULDBLOCK ? POPF_EBUSY : POPF_ESPOOL;
 		goto out;
 	}
-	if (state_load(&f) < 0) {
+	if (popf_state_load(&f) < 0) {
 		r = POPF_ESPOOL;
 		goto out;
 	}
-	if (f.npend > 0 && (recover(&f) < 0 || state_save(&f, NULL, 0) < 0)) {
+	if (f.npend > 0 && (popf_recover(&f) < 0 || popf_state_save(&f, NULL, 0) < 0)) {
 		r = POPF_ESPOOL;
 		goto out;
 	}
@@ -945,7 +710,7 @@ popf_fetch(const struct popf_opts *o, const struct popf_account *a,
 			free(m[i].uid);
 			m[i].uid = NULL;
 		}
-	r = (f.s.capa & POP_CAPA_UIDL) && state_save(&f, m, n) < 0 ? POPF_ESPOOL : 0;
+	r = (f.s.capa & POP_CAPA_UIDL) && popf_state_save(&f, m, n) < 0 ? POPF_ESPOOL : 0;
 out:
 	if (f.started || f.child > 0)
 		msg_abort(&f);
@@ -956,7 +721,7 @@ out:
 	pop_close(&f.s);
 	str_free(&f.s.why);
 	pop_list_free(m, n);
-	pend_clear(&f);
+	popf_pend_clear(&f);
 	free(f.pend);
 	for (i = 0; i < f.nseen; i++)
 		free(f.seen[i]);
