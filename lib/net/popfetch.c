@@ -244,9 +244,17 @@ sink(void *arg, const char *p, size_t n)
 	size_t from, hn;
 
 	f->got += (long long)n;
+	/* the sizes LIST gave may lie: the limits hold for what arrives */
+	if (f->a->size_limit > 0 && f->got > f->a->size_limit) {
+		str_printf(&f->err, "larger than size_limit (%lld bytes; listed as %lld)",
+		    f->a->size_limit, f->size);
+		f->toobig = 1;
+		return -1;
+	}
 	if (f->o->msg_limit > 0 && f->got > f->o->msg_limit) {
-		str_printf(&f->err, "larger than message_size_limit (%lld bytes)",
-		    f->o->msg_limit);
+		str_printf(&f->err, "larger than message_size_limit (%lld bytes; listed as "
+		    "%lld)", f->o->msg_limit, f->size);
+		f->toobig = 1;
 		return -1;
 	}
 	progress(f, 0);
@@ -472,6 +480,7 @@ fetch_one(struct fetch *f, const struct pop_msg *m)
 	int r;
 
 	f->got = f->shown = 0;
+	f->toobig = 0;
 	f->size = m->size;
 	str_reset(&f->err);
 	r = pop_read_body(&f->s, "RETR", sink, f);
@@ -486,7 +495,7 @@ fetch_one(struct fetch *f, const struct pop_msg *m)
 		msg_abort(f);
 		return 0;	/* it went away; the session goes on */
 	}
-	if (r == 1 && f->o->msg_limit > 0 && f->got > f->o->msg_limit) {
+	if (r == 1 && f->toobig) {
 		msg_abort(f);
 		f->st->skipped++;
 		log_warning("%s: message %lu is %s: left on the server", f->a->name,

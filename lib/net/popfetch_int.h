@@ -42,7 +42,7 @@ struct fetch {
 	/* the message being received */
 	struct str	 hdr;		/* the header section, while it lasts */
 	int		 started;	/* output opened, header written */
-	int		 refused;	/* too large, or the output failed */
+	int		 toobig;	/* over a size limit: left on the server */
 	struct spool_writer w;
 	struct envelope	 env;
 	pid_t		 child;

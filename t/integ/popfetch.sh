@@ -265,8 +265,9 @@ hostile() {	# hostile MODE WANT-RC WHAT
 	/usr/bin/python3 "$SRCDIR/t/integ/popscript.py" "$HP" "$1" "$D/ready" &
 	local spid=$!
 	for _ in $(seq 100); do [ -e "$D/ready" ] && break; sleep 0.05; done
-	rc "account h" "port $HP" "tls none" "user u" "password p" "auth user" "timeout 2"
-	expect_rc "$1: $3" "$2" pf h
+	rc "account h" "port $HP" "tls none" "user u" "password p" "auth user" "timeout 2" \
+		${EXTRA:+"$EXTRA"}
+	expect_rc "$1: $3" "$2" pf h 2> "$D/err"
 	kill $spid 2>/dev/null
 	wait $spid 2>/dev/null
 }
@@ -281,6 +282,10 @@ check "garbage: nothing queued" [ "$(nmsgs)" = 0 ]
 hostile stall 75 "a server that stalls mid-message: timeout, EX_TEMPFAIL"
 check "stall: nothing queued" [ "$(nmsgs)" = 0 ]
 check "stall: no QUIT, so nothing deleted" sh -c "! grep -q QUIT '$D/ready.log'"
+EXTRA="size_limit 30" hostile sizelie 0 "sizes that lie: size_limit holds for what arrives"
+check "sizelie: nothing queued" [ "$(nmsgs)" = 0 ]
+check "sizelie: reported" grep -q "message 1 is larger than size_limit (30 bytes; listed as 10): left on the server" "$D/err"
+check "sizelie: not deleted" sh -c "! grep -q DELE '$D/ready.log'"
 hostile noterm 75 "a message cut off: EX_TEMPFAIL"
 check "noterm: the whole first message queued, the cut one not" [ "$(find "$D/spool/queue" -name '*.env' | wc -l)" = 1 ]
 check "noterm: the queued one is whole" grep -q '^.dot$' $(entries)

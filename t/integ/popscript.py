@@ -10,7 +10,7 @@
 #   stall      RETR: the status line, then nothing (popfetch must time out)
 #   hugelist   LIST numbers out of order
 #   garbage    a reply that is neither +OK nor -ERR
-#   dele       a well-behaved server that logs DELE and QUIT to READYFILE.log
+#   sizelie    LIST says every message has 10 bytes
 import socket, sys, time
 
 port, mode, ready = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -62,7 +62,7 @@ try:
             send(b"+OK\r\n")
             order = [2, 1] if mode == "hugelist" else [1, 2]
             for i in order:
-                send(b"%d %d\r\n" % (i, len(msgs[i - 1])))
+                send(b"%d %d\r\n" % (i, 10 if mode == "sizelie" else len(msgs[i - 1])))
             send(b".\r\n")
         elif verb == b"UIDL":
             send(b"+OK\r\n")
