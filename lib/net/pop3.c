@@ -80,6 +80,17 @@ pop_close(struct pop_session *s)
 	str_free(&s->line);
 }
 
+/*
+ * pop_set_deadline - a limit for the whole of what follows, on top of
+ * the timeout of each step: a server that sends a byte now and then
+ * must not hold us for ever
+ */
+void
+pop_set_deadline(struct pop_session *s, long long abs_ms)
+{
+	netio_set_deadline(s->io, abs_ms);
+}
+
 /* show - the dialogue, for -v */
 static void
 show(struct pop_session *s, const char *dir, const char *p, size_t n)

@@ -132,5 +132,7 @@ int	 pop_read_body(struct pop_session *, const char *what, pop_sink_fn, void *);
 int	 pop_dele(struct pop_session *, const unsigned long *, size_t);
 int	 pop_quit(struct pop_session *);
 void	 pop_close(struct pop_session *);	/* no I/O; safe twice */
+/* by when the next answer must be read whole (util_now_ms clock; 0: none) */
+void	 pop_set_deadline(struct pop_session *, long long);
 
 #endif

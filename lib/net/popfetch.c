@@ -75,6 +75,8 @@
 #define BATCH_BYTES	(32LL << 20)	/* or this many bytes */
 #define WINDOW		8		/* RETRs in flight with PIPELINING */
 #define OUTBUF		65536
+#define MIN_RATE	1024		/* bytes/s below which a download fails */
+#define LIST_TIME	600		/* seconds the listing may take beyond timeout */
 
 /* clean - text from the configuration or a server, safe in a header field */
 static void
@@ -348,6 +350,13 @@ msg_commit(struct fetch *f, const char *uid, unsigned long num)
 	return 0;
 }
 
+/* relax - the limit for commands after a download: the listing's */
+static void
+relax(struct fetch *f)
+{
+	pop_set_deadline(&f->s, util_now_ms() + 1000LL * (f->a->timeout + LIST_TIME));
+}
+
 /*
  * batch_end - make the batch's messages mail (steps 2 to 5 at the top):
  * 0, or -1 (why) when they could not all be committed
@@ -402,7 +411,10 @@ batch_end(struct fetch *f, struct pop_msg *m, size_t n, int alive)
 	if (popf_state_save(f, m, n) < 0)
 		rc = -1;
 	if (rc == 0 && alive && !f->a->keep && ndele > 0) {
-		int r = pop_dele(&f->s, f->dele, ndele);
+		int r;
+
+		relax(f);
+		r = pop_dele(&f->s, f->dele, ndele);
 
 		if (r < 0 && r != POP_EERR) {
 			str_printf(f->why, "%s", f->s.why.s);
@@ -459,6 +471,7 @@ oversized(struct fetch *f, const struct pop_msg *m, long long limit, const char 
 
 	f->st->skipped++;
 	if ((f->s.capa & POP_CAPA_TOP) || !(f->s.capa & POP_CAPA_SEEN)) {
+		relax(f);
 		str_reset(&f->hdr);
 		if ((r = pop_send_retr(&f->s, m->num, 0)) < 0 ||
 		    ((r = pop_read_body(&f->s, "TOP", header_sink, f)) < 0 && r != POP_EERR))
@@ -481,6 +494,9 @@ fetch_one(struct fetch *f, const struct pop_msg *m)
 
 	f->got = f->shown = 0;
 	f->toobig = 0;
+	/* at least MIN_RATE bytes a second, whatever the size LIST gave */
+	pop_set_deadline(&f->s, util_now_ms() + 1000LL * f->a->timeout +
+	    1000LL * (m->size > 0 ? m->size : 0) / MIN_RATE);
 	f->size = m->size;
 	str_reset(&f->err);
 	r = pop_read_body(&f->s, "RETR", sink, f);
@@ -687,7 +703,9 @@ popf_fetch(const struct popf_opts *o, const struct popf_account *a,
 	pa.pass = pass;
 	pa.auth = a->auth;
 	pa.timeout = a->timeout;
-	if ((r = pop_open(&f.s, &pa)) < 0 || (r = pop_list(&f.s, 1, &m, &n)) < 0) {
+	if ((r = pop_open(&f.s, &pa)) == 0)
+		relax(&f);
+	if (r < 0 || (r = pop_list(&f.s, 1, &m, &n)) < 0) {
 		str_printf(why, "account %s: %s", a->name, f.s.why.s);
 		goto out;
 	}
@@ -707,6 +725,7 @@ popf_fetch(const struct popf_opts *o, const struct popf_account *a,
 		str_free(&w);
 		goto out;
 	}
+	relax(&f);
 	if ((r = pop_quit(&f.s)) < 0) {
 		str_printf(why, "account %s: %s (messages stay on the server)", a->name,
 		    f.s.why.s);

@@ -282,6 +282,9 @@ check "garbage: nothing queued" [ "$(nmsgs)" = 0 ]
 hostile stall 75 "a server that stalls mid-message: timeout, EX_TEMPFAIL"
 check "stall: nothing queued" [ "$(nmsgs)" = 0 ]
 check "stall: no QUIT, so nothing deleted" sh -c "! grep -q QUIT '$D/ready.log'"
+hostile trickle 75 "a server that sends a byte now and then: cut off, EX_TEMPFAIL"
+check "trickle: says why" grep -q "session deadline passed" "$D/err"
+check "trickle: nothing queued" [ "$(nmsgs)" = 0 ]
 EXTRA="size_limit 30" hostile sizelie 0 "sizes that lie: size_limit holds for what arrives"
 check "sizelie: nothing queued" [ "$(nmsgs)" = 0 ]
 check "sizelie: reported" grep -q "message 1 is larger than size_limit (30 bytes; listed as 10): left on the server" "$D/err"

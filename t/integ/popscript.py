@@ -10,6 +10,7 @@
 #   stall      RETR: the status line, then nothing (popfetch must time out)
 #   hugelist   LIST numbers out of order
 #   garbage    a reply that is neither +OK nor -ERR
+#   trickle    RETR: a byte of the message every 0.3 s, for ever
 #   sizelie    LIST says every message has 10 bytes
 import socket, sys, time
 
@@ -74,6 +75,12 @@ try:
             if mode == "stall":
                 send(b"+OK\r\n" + msgs[n - 1][:20])
                 time.sleep(60)
+                break
+            if mode == "trickle":
+                send(b"+OK\r\n")
+                for i in range(200):
+                    send(msgs[n - 1][i % len(msgs[n - 1]):][:1])
+                    time.sleep(0.3)
                 break
             if mode == "noterm" and n == 2:
                 send(b"+OK\r\n" + msgs[n - 1][:30])
