@@ -141,7 +141,7 @@ int
 spool_queue_finish(struct spool_writer *w, const struct envelope *env,
     struct spool_batch *batch, struct str *err)
 {
-	struct str dir = STR_INIT, path = STR_INIT, name = STR_INIT, text = STR_INIT;
+	struct str path = STR_INIT;
 	int rc = -1;
 
 	if (w->size != env->size) {
@@ -153,21 +153,39 @@ spool_queue_finish(struct spool_writer *w, const struct envelope *env,
 	if (spool_writer_commit(w, batch ? SPOOL_NOSYNC : SPOOL_NODIRSYNC,
 	    NULL, err) < 0)
 		goto out;
-	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
-	str_printf(&name, "%s.env", env->id);
-	env_format(env, &text);
-	str_appends(&text, ".\n");
-	if (spool_writer_open(w, dir.s, name.s, 0640, err) < 0 ||
-	    spool_writer_write(w, text.s, text.len, err) < 0 ||
-	    spool_writer_commit(w, batch ? SPOOL_NOSYNC : 0, NULL, err) < 0) {
+	if (spool_queue_env(env, batch ? SPOOL_NOSYNC : 0, err) < 0) {
 		spool_path(&path, "queue", env->id, ".msg");
 		(void)unlink(path.s);
 		goto out;
 	}
 	rc = 0;
 out:
-	str_free(&dir);
 	str_free(&path);
+	return rc;
+}
+
+/*
+ * spool_queue_env - write and commit ID.env for a message file that is
+ * in place: the entry's commit point. flags as spool_writer_commit's.
+ * popfetch commits the message files of a batch first and the envelopes
+ * once its own record of them is durable (lib/net/popfetch.c).
+ */
+int
+spool_queue_env(const struct envelope *env, int flags, struct str *err)
+{
+	struct spool_writer w;
+	struct str dir = STR_INIT, name = STR_INIT, text = STR_INIT;
+	int rc = -1;
+
+	str_printf(&dir, "%s/queue/%c", spool_dir(), spool_hash(env->id));
+	str_printf(&name, "%s.env", env->id);
+	env_format(env, &text);
+	str_appends(&text, ".\n");
+	if (spool_writer_open(&w, dir.s, name.s, 0640, err) == 0 &&
+	    spool_writer_write(&w, text.s, text.len, err) == 0 &&
+	    spool_writer_commit(&w, flags, NULL, err) == 0)
+		rc = 0;
+	str_free(&dir);
 	str_free(&name);
 	str_free(&text);
 	return rc;

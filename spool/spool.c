@@ -389,6 +389,79 @@ spool_write_file(const char *dir, const char *name, const void *head,
  * (spool_queue_begin).
  */
 
+/*
+ * spool_stat_tree - the spool directory's stat for a runner (runq,
+ * popfetch). A spool that does not exist yet is a private instance's
+ * first use: its tree is created for the caller. As root, the files
+ * written from now on get the owner of queue/ (spool_set_owner). 0;
+ * SPOOL_SYSERR when the directory cannot be read, SPOOL_GONE when it
+ * did not exist and could not be created (err says why).
+ */
+int
+spool_stat_tree(struct stat *st, struct str *err)
+{
+	struct str q = STR_INIT;
+	struct stat qs;
+
+	if (stat(spool_dir(), st) < 0) {
+		if (errno != ENOENT) {
+			str_printf(err, "%s: %s", spool_dir(), strerror(errno));
+			return SPOOL_SYSERR;
+		}
+		if (spool_create_tree(getuid(), getgid(), getgid(), 0, err) < 0)
+			return SPOOL_GONE;
+		if (stat(spool_dir(), st) < 0) {
+			str_printf(err, "%s: %s", spool_dir(), strerror(errno));
+			return SPOOL_SYSERR;
+		}
+	}
+	if (geteuid() == 0) {
+		spool_path(&q, "queue", NULL, NULL);
+		if (stat(q.s, &qs) == 0 && qs.st_uid != 0)
+			spool_set_owner(qs.st_uid, qs.st_gid);
+		str_free(&q);
+	}
+	return 0;
+}
+
+/*
+ * spool_ready - the tree whose directory is st is whole, or is made whole
+ * when it is the caller's: 0, or -1 with "spool DIR is not set up: why"
+ */
+int
+spool_ready(const struct stat *st, struct str *err)
+{
+	struct str why = STR_INIT;
+
+	if (spool_check_tree(&why) == 0)
+		return 0;
+	str_reset(&why);
+	if (st->st_uid == geteuid() &&
+	    spool_create_tree(getuid(), getgid(), getgid(), 0, &why) == 0) {
+		str_free(&why);
+		return 0;
+	}
+	str_printf(err, "spool %s is not set up: %s", spool_dir(), str_c(&why));
+	str_free(&why);
+	return -1;
+}
+
+/* spool_sync - one syncfs for the file system of the spool: 0 or -1 */
+int
+spool_sync(struct str *err)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(spool_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    syncfs(fd) < 0) {
+		str_printf(err, "syncfs %s: %s", spool_dir(), strerror(errno));
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* spool_batch_init - an empty batch */
 void
 spool_batch_init(struct spool_batch *b)
@@ -416,17 +489,11 @@ spool_batch_end(struct spool_batch *b, struct str *err)
 {
 	struct str dir = STR_INIT;
 	size_t i;
-	int fd, rc = 0;
+	int rc;
 
 	if (b->n == 0)
 		return 0;
-	if ((fd = open(spool_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    syncfs(fd) < 0) {
-		str_printf(err, "syncfs %s: %s", spool_dir(), strerror(errno));
-		rc = -1;
-	}
-	if (fd >= 0)
-		close(fd);
+	rc = spool_sync(err);
 	for (i = 0; i < b->n; i++) {
 		if (rc == 0 && unlink(b->unlink[i]) < 0 && errno != ENOENT)
 			str_printf(err, "unlink %s: %s", b->unlink[i], strerror(errno));

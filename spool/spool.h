@@ -176,12 +176,16 @@ void	 spool_get_owner(uid_t *, gid_t *);
 void	 spool_batch_init(struct spool_batch *);
 void	 spool_batch_unlink(struct spool_batch *, const char *);
 int	 spool_batch_end(struct spool_batch *, struct str *);
+int	 spool_sync(struct str *);
 const char *spool_dir(void);
 int	 spool_path(struct str *, const char *, const char *, const char *);
 int	 spool_create_tree(uid_t, gid_t, gid_t, int, struct str *);
 int	 spool_check_tree(struct str *);
 int	 spool_audit_tree(uid_t, uid_t, gid_t, gid_t,
 	    void (*)(int, const char *, void *), void *);
+struct stat;
+int	 spool_stat_tree(struct stat *, struct str *);
+int	 spool_ready(const struct stat *, struct str *);
 int	 spool_write_file(const char *, const char *, const void *, size_t,
 	    const void *, size_t, mode_t, int *, struct str *);
 
@@ -211,6 +215,7 @@ int	 spool_maildrop_waiting(void);
 int	 spool_queue_begin(const char *, struct spool_writer *, struct str *);
 int	 spool_queue_finish(struct spool_writer *, const struct envelope *,
 	    struct spool_batch *, struct str *);
+int	 spool_queue_env(const struct envelope *, int, struct str *);
 int	 spool_queue_commit(const struct envelope *, const void *, size_t,
 	    const void *, size_t, struct str *);
 int	 spool_env_open(const char *, int, int *, struct envelope *, struct str *);

@@ -52,7 +52,7 @@ changes=$(ls "$out"/posthorn_*.changes | head -n 1)
 dpkg-deb -c "$deb" | awk '{ l = $6; if ($7 == "->") l = l " -> " $8; print $1, $2, l }' > "$out/contents"
 # has MODE OWNER PATH: the archive holds PATH with these mode and owner
 has() { grep -qxF -- "$1 $2 $3" "$out/contents"; }
-for p in usr/sbin/sendmail usr/sbin/runq usr/sbin/smtpd usr/sbin/newaliases usr/sbin/posthorn usr/bin/mailq; do
+for p in usr/sbin/sendmail usr/sbin/runq usr/sbin/smtpd usr/sbin/newaliases usr/sbin/posthorn usr/bin/mailq usr/bin/popfetch; do
 	check "/$p, 0755 root (set-id bits come from postinst)" has -rwxr-xr-x root/root "./$p"
 done
 check "/usr/lib/sendmail -> ../sbin/sendmail" has lrwxrwxrwx root/root "./usr/lib/sendmail -> ../sbin/sendmail"
@@ -62,7 +62,7 @@ check "/etc/cron.d/posthorn" has -rw-r--r-- root/root ./etc/cron.d/posthorn
 for u in posthorn-runq.path posthorn-runq.service posthorn-runq.timer posthorn-smtpd.socket posthorn-smtpd@.service posthorn-smtpd-listen.socket posthorn-smtpd-listen.service; do
 	check "systemd unit $u" has -rw-r--r-- root/root "./lib/systemd/system/$u"
 done
-for m in man1/mailq.1.gz man5/posthorn.conf.5.gz man5/aliases.5.gz man8/sendmail.8.gz man8/runq.8.gz man8/newaliases.8.gz man8/smtpd.8.gz man8/posthorn.8.gz; do
+for m in man1/mailq.1.gz man1/popfetch.1.gz man5/posthorn.conf.5.gz man5/aliases.5.gz man8/sendmail.8.gz man8/runq.8.gz man8/newaliases.8.gz man8/smtpd.8.gz man8/posthorn.8.gz; do
 	check "manual page $m" has -rw-r--r-- root/root "./usr/share/man/$m"
 done
 check "no set-id file in the archive" bash -c '! grep -E "^-..[sS]|^-.....[sS]" "$1"' _ "$out/contents"

@@ -43,7 +43,7 @@ rm -f "$out"
 
 for t in "$SRCDIR"/t/linkrule.sh "$SRCDIR"/t/integ/*.sh; do
 	name=$(basename "$t" .sh)
-	case $name in lib|mkcerts|dnsenv|smtpenv) continue ;; esac	# helpers, not tests
+	case $name in lib|mkcerts|dnsenv|smtpenv|pop3env) continue ;; esac	# helpers, not tests
 	if [ -n "${TESTS:-}" ]; then
 		case " $TESTS " in *" $name "*) ;; *) continue ;; esac
 	fi

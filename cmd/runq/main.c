@@ -106,11 +106,11 @@ int
 main(int argc, char **argv)
 {
 	struct runq_opts o;
-	struct str err = STR_INIT, q = STR_INIT;
+	struct str err = STR_INIT;
 	struct stat st;
 	const char *conf = getenv("POSTHORN_CONF");
 	enum runq_outcome out;
-	int ch, verify = 0, verbose = 0, rc;
+	int ch, r, verify = 0, verbose = 0, rc;
 
 	log_open("runq", LOG_STDERR);
 	signal(SIGPIPE, SIG_IGN);
@@ -152,33 +152,17 @@ main(int argc, char **argv)
 	}
 
 	spool_setup(conf_str("spool_directory"));
-	if (stat(spool_dir(), &st) < 0) {
-		if (errno != ENOENT)
-			die(EX_TEMPFAIL, "%s: %s", spool_dir(), strerror(errno));
-		/* first use of a private instance */
-		if (spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
-			die(EX_CANTCREAT, "%s", err.s);
-		if (stat(spool_dir(), &st) < 0)
-			die(EX_TEMPFAIL, "%s: %s", spool_dir(), strerror(errno));
-	}
-	if (geteuid() == 0) {
-		spool_path(&q, "queue", NULL, NULL);
-		if (stat(q.s, &st) == 0 && st.st_uid != 0)
-			spool_set_owner(st.st_uid, st.st_gid);
-	} else if (st.st_uid != geteuid()) {
+	if ((r = spool_stat_tree(&st, &err)) < 0)
+		die(r == SPOOL_GONE ? EX_CANTCREAT : EX_TEMPFAIL, "%s", err.s);
+	if (geteuid() != 0 && st.st_uid != geteuid())
 		die(EX_NOPERM, "runq must run as root or as the owner of %s", spool_dir());
-	}
-	if (spool_check_tree(&err) < 0) {
-		str_reset(&err);
-		if (st.st_uid != geteuid() || spool_create_tree(getuid(), getgid(), getgid(), 0, &err) < 0)
-			die(EX_TEMPFAIL, "spool %s is not set up: %s", spool_dir(), str_c(&err));
-	}
+	if (spool_ready(&st, &err) < 0)
+		die(EX_TEMPFAIL, "%s", err.s);
 	if (chdir(spool_dir()) < 0)
 		die(EX_TEMPFAIL, "cannot enter %s: %s", spool_dir(), strerror(errno));
 	umask(077);
 	if (runq_run(&o, &out, &err) < 0)
 		log_error("%s", err.s);
 	str_free(&err);
-	str_free(&q);
 	return exit_code(out);
 }

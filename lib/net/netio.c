@@ -35,6 +35,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -768,4 +771,61 @@ unsigned long long
 netio_bytes_out(struct netio *nio)
 {
 	return nio->nout;
+}
+
+/*
+ * netio_connect - a TCP connection to sa (its port set to port) by the
+ * deadline (util_now_ms clock): a non-blocking descriptor, or -1 with
+ * "connect to NAME: reason" in why
+ */
+int
+netio_connect(const struct sockaddr_storage *sa, socklen_t salen, unsigned port,
+    const char *relay, long long deadline, struct str *why)
+{
+	struct sockaddr_storage ss = *sa;
+	struct pollfd pfd;
+	socklen_t len = sizeof(int);
+	int fd, err = 0, one = 1;
+
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+		str_printf(why, "connect to %s: %s", relay, strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, salen) < 0) {
+		if (errno != EINPROGRESS) {
+			str_printf(why, "connect to %s: %s", relay, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		for (;;) {
+			long long left = deadline - util_now_ms();
+			int n;
+
+			if (left <= 0) {
+				str_printf(why, "connect to %s: Connection timed out", relay);
+				close(fd);
+				return -1;
+			}
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if ((n = poll(&pfd, 1, (int)left)) < 0 && errno != EINTR) {
+				str_printf(why, "connect to %s: %s", relay, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			if (n > 0)
+				break;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
+			str_printf(why, "connect to %s: %s", relay, strerror(err ? err : errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
 }

@@ -31,6 +31,7 @@
 #define PH_NETIO_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "str.h"
@@ -53,6 +54,8 @@ struct tls_server;
 struct tls_info;
 
 struct netio *netio_new(int rfd, int wfd);
+int	 netio_connect(const struct sockaddr_storage *, socklen_t, unsigned port,
+	    const char *name, long long deadline, struct str *why);
 void	 netio_free(struct netio *);	/* no I/O; closes no descriptor */
 
 void	 netio_set_timeout(struct netio *, long ms);	/* per step; default 300 s */

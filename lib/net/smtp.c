@@ -473,60 +473,12 @@ sess_quit(struct sess *s)
 	sess_free(s);
 }
 
-/*
- * tcp_connect - a connection to sa within smtp_connect_timeout: the fd,
- * or -1 with the reason in why
- */
+/* tcp_connect - a connection to a within smtp_connect_timeout: netio_connect */
 static int
 tcp_connect(const struct dns_addr *a, unsigned port, const char *relay, struct str *why)
 {
-	struct sockaddr_storage ss = a->sa;
-	struct pollfd pfd;
-	socklen_t len = sizeof(int);
-	long long deadline = util_now_ms() + 1000LL * conf_time("smtp_connect_timeout");
-	int fd, err = 0, one = 1;
-
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-		str_printf(why, "connect to %s: %s", relay, strerror(errno));
-		return -1;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&ss, a->len) < 0) {
-		if (errno != EINPROGRESS) {
-			str_printf(why, "connect to %s: %s", relay, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		for (;;) {
-			long long left = deadline - util_now_ms();
-			int n;
-
-			if (left <= 0) {
-				str_printf(why, "connect to %s: Connection timed out", relay);
-				close(fd);
-				return -1;
-			}
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			if ((n = poll(&pfd, 1, (int)left)) < 0 && errno != EINTR) {
-				str_printf(why, "connect to %s: %s", relay, strerror(errno));
-				close(fd);
-				return -1;
-			}
-			if (n > 0)
-				break;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
-			str_printf(why, "connect to %s: %s", relay, strerror(err ? err : errno));
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	return netio_connect(&a->sa, a->len, port, relay,
+	    util_now_ms() + 1000LL * conf_time("smtp_connect_timeout"), why);
 }
 
 /* ehlo - EHLO, HELO when EHLO is refused; 0, or -1 with why */

@@ -37,6 +37,7 @@ static const struct {
 	{ "netio", netio_suite },
 	{ "mxroute", mxroute_suite },
 	{ "smtpproto", smtpproto_suite },
+	{ "pop3", pop3_suite },
 	{ "bodyenc", bodyenc_suite },
 	{ "smtpd", smtpd_suite },
 };

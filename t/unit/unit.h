@@ -27,6 +27,7 @@ Suite	*bounce_suite(void);	/* test_bounce.c */
 Suite	*netio_suite(void);	/* test_netio.c: netio, tls without a peer */
 Suite	*mxroute_suite(void);	/* test_mxroute.c: mx_select */
 Suite	*smtpproto_suite(void);	/* test_smtpproto.c: replies, EHLO, paths, base64, SASL */
+Suite	*pop3_suite(void);	/* test_pop3.c: the POP3 codec, accounts files */
 Suite	*bodyenc_suite(void);	/* test_bodyenc.c */
 Suite	*smtpd_suite(void);	/* test_smtpd.c: mynetworks, AUTH hashes */
 
