@@ -342,8 +342,11 @@ summary() {	# summary KIND WHAT
 summary parent "parent killed at each of calls 1..$P"
 summary parent2 "parent killed twice at every 4th of calls 1..$P"
 summary child "every delivery child killed at each of its $M kinds of mailbox call"
+# (a run may make a few calls fewer than the reference run: the maildrop
+# stamp is written only once the file clock has moved past the pickup,
+# so a kill meant for one of the last calls can find runq done)
 check "runq: the parent kills really happened" \
-    [ "$(awk '$1 == "stat" && $2 == "parent" { s += $4 } END { print s + 0 }' "$D/out")" = "$P" ]
+    [ "$(awk '$1 == "stat" && $2 == "parent" { s += $4 } END { print s + 0 }' "$D/out")" -ge "$((P - 3))" ]
 check "runq: the delivery children were really killed" \
     [ "$(awk '$1 == "stat" && $2 == "child" { s += $4 } END { print s + 0 }' "$D/out")" -ge "$M" ]
 other=$(grep -vE '^(stat|parent|parent2|child) ' "$D/out" | head -n 5)
