@@ -89,7 +89,7 @@ queue_setup(void)
 	if (getuid() == 0) {
 		/* a spool made before there was hold/: the owner cannot add it */
 		spool_path(&q, "hold", NULL, NULL);
-		if (mkdir(q.s, 0750) == 0 && chown(q.s, qst.st_uid, qst.st_gid) < 0)
+		if (mkdir(q.s, 0750) == 0 && lchown(q.s, qst.st_uid, qst.st_gid) < 0)
 			die(EX_TEMPFAIL, "cannot chown %s: %s", q.s, strerror(errno));
 		/* the log file with root's rights, then the spool owner's */
 		(void)log_prepare_close();

@@ -109,6 +109,8 @@ refuse(int code, const char *what)
 		die(code, "%s", what);
 	}
 	log_error("%s", what);
+	if ((fd = fcntl(0, F_GETFL)) >= 0)
+		(void)fcntl(0, F_SETFL, fd | O_NONBLOCK);
 	pfd.fd = 0;
 	pfd.events = POLLIN;
 	while (poll(&pfd, 1, 10000) > 0) {
@@ -351,15 +353,15 @@ reap(long *children, int block)
  * ourselves and serve each in a child of this process, which is
  * already set up (configuration, TLS, privileges) and so starts a
  * session without an exec. Ends after max_idle without a connection,
- * on SIGTERM, or when posthorn.conf or a TLS or password file changed,
+ * on SIGTERM or SIGHUP, or when posthorn.conf or a TLS or password file
+ * changed (their state taken before the switch to the spool owner),
  * so that the next connection finds a fresh smtpd: inetd starts one
  * again. At most smtpd_process_limit sessions run at once; further
  * clients wait in the listen queue.
  */
 static void
-listen_loop(struct smtpd_conf *c, const char *conf_path)
+listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 {
-	struct watch w[4];
 	struct sigaction sa;
 	struct pollfd pfd;
 	long children = 0, limit, idle_ms, served = 0;
@@ -372,10 +374,9 @@ listen_loop(struct smtpd_conf *c, const char *conf_path)
 	limit = conf_int("smtpd_process_limit");
 	if ((idle_ms = conf_time("max_idle") * 1000L) < 1000)
 		idle_ms = 1000;
-	watch_set(&w[0], conf_path);
-	watch_set(&w[1], conf_str("smtpd_tls_cert_file"));
-	watch_set(&w[2], conf_str("smtpd_tls_key_file"));
-	watch_set(&w[3], conf_str("smtpd_sasl_password_file"));
+	/* a reset connection must not leave accept() waiting for the next */
+	if ((fd = fcntl(0, F_GETFL)) >= 0)
+		(void)fcntl(0, F_SETFL, fd | O_NONBLOCK);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -396,7 +397,7 @@ listen_loop(struct smtpd_conf *c, const char *conf_path)
 		reap(&children, children >= limit);
 		if (children >= limit)
 			continue;
-		for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		for (i = 0; i < nw; i++)
 			if (watch_changed(&w[i])) {
 				log_info("%s changed: no more connections taken here",
 				    w[i].path);
@@ -418,7 +419,8 @@ listen_loop(struct smtpd_conf *c, const char *conf_path)
 			continue;
 		}
 		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
+			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
 				continue;
 			/* out of descriptors or memory: let a session end first */
 			log_warning("accept: %s", strerror(errno));
@@ -469,7 +471,8 @@ main(int argc, char **argv)
 	struct smtpd_client cl;
 	struct str err = STR_INIT;
 	const char *conf, *cert, *key, *users;
-	char *conf_copy = NULL, *conf_abs = NULL;
+	char *conf_copy = NULL, *conf_abs = NULL, *conf_abs_early = NULL;
+	struct watch w[4];
 	uid_t uid;
 	gid_t gid;
 	long queued;
@@ -522,6 +525,17 @@ main(int argc, char **argv)
 		cl.rfd = -1;
 	}
 
+	/*
+	 * A listener ends when one of these files changes: looked at now,
+	 * while the files that only root may read can still be seen.
+	 */
+	if (listener) {
+		watch_set(&w[0], conf_abs_early = realpath(conf ? conf : conf_default_path(), NULL));
+		watch_set(&w[1], conf_str("smtpd_tls_cert_file"));
+		watch_set(&w[2], conf_str("smtpd_tls_key_file"));
+		watch_set(&w[3], conf_str("smtpd_sasl_password_file"));
+	}
+
 	/* Root's part: what only root may read, then the switch. */
 	if (!local) {
 		cert = conf_str("smtpd_tls_cert_file");
@@ -548,7 +562,7 @@ main(int argc, char **argv)
 		refuse(EX_TEMPFAIL, "cannot enter the spool directory");
 	umask(077);
 	if (listener) {
-		listen_loop(&c, conf_abs ? conf_abs : conf ? conf : conf_default_path());
+		listen_loop(&c, w, sizeof(w) / sizeof(w[0]));
 		queued = 0;
 	} else
 		queued = serve(&c, &cl);
@@ -561,5 +575,6 @@ main(int argc, char **argv)
 	str_free(&err);
 	free(conf_copy);
 	free(conf_abs);
+	free(conf_abs_early);
 	return 0;
 }

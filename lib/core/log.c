@@ -197,7 +197,12 @@ open_logfile(const char **why)
 		    errno == ELOOP ? "it is a symbolic link" : strerror(errno);
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+	if (fstat(fd, &st) < 0) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		*why = !S_ISREG(st.st_mode) ? "not a regular file" : "it has more than one name";
 		close(fd);
 		return -1;

@@ -310,6 +310,14 @@ popf_conf_load(const char *path, const char *login, struct popf_conf *c,
 		goto out;
 	for (i = 0; i < c->n; i++)
 		pw |= c->acct[i].password != NULL;
+	/* passwordeval runs a command from it: nobody else may change it */
+	if ((st.st_mode & 022) != 0 || (st.st_uid != getuid() && st.st_uid != 0)) {
+		str_printf(err, "%s runs commands and names where mail goes, so it must "
+		    "be yours (or root's) and writable by you alone (it is mode %04o, "
+		    "owner uid %ld)", path, (unsigned)(st.st_mode & 07777), (long)st.st_uid);
+		rc = POPF_EPERM;
+		goto out;
+	}
 	if (pw && ((st.st_mode & 077) != 0 || (st.st_uid != getuid() && st.st_uid != 0))) {
 		str_printf(err, "%s holds a password, so it must be yours and not "
 		    "accessible to others (it is mode %04o): chmod 600 %s, or use "

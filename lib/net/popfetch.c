@@ -75,7 +75,7 @@
 #define BATCH_BYTES	(32LL << 20)	/* or this many bytes */
 #define WINDOW		8		/* RETRs in flight with PIPELINING */
 #define OUTBUF		65536
-#define MIN_RATE	1024		/* bytes/s below which a download fails */
+#define MIN_RATE	8192		/* bytes/s below which a download fails */
 #define LIST_TIME	600		/* seconds the listing may take beyond timeout */
 
 /* clean - text from the configuration or a server, safe in a header field */
@@ -111,7 +111,11 @@ received(struct fetch *f, struct str *out)
 	str_printf(out, "); %s\n", date);
 }
 
-/* return_path - the address of the header's Return-Path:, or "" */
+/*
+ * return_path - the address of the Return-Path: that the provider's
+ * delivery put first in the header (RFC 5321 4.4), or "": one further
+ * down may be the author's own
+ */
 static char *
 return_path(const char *h, size_t n)
 {
@@ -119,7 +123,7 @@ return_path(const char *h, size_t n)
 	struct str e = STR_INIT;
 	char *addr;
 
-	while (p < end) {
+	if (p < end) {
 		if ((size_t)(end - p) > 12 && strncasecmp(p, "Return-Path:", 12) == 0) {
 			const char *eol = memchr(p, '\n', (size_t)(end - p));
 
@@ -132,11 +136,7 @@ return_path(const char *h, size_t n)
 				}
 				free(addr);
 			}
-			break;
 		}
-		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			break;
-		p++;
 	}
 	str_free(&e);
 	return xstrdup("");
@@ -184,6 +184,7 @@ start_sendmail(struct fetch *f)
 		return -1;
 	}
 	if (f->child == 0) {
+		signal(SIGPIPE, SIG_DFL);
 		if (dup2(p[0], 0) < 0)
 			_exit(127);
 		execv(f->o->sendmail, (char *const *)argv);
@@ -611,6 +612,7 @@ password(const struct popf_account *a, struct str *why)
 		return NULL;
 	}
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
 		if (dup2(p[1], 1) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", a->passwordeval, (char *)NULL);
@@ -631,9 +633,33 @@ password(const struct popf_account *a, struct str *why)
 		return NULL;
 	}
 	str_append(&out, "", 0);
-	if ((nl = strchr(out.s, '\n')) != NULL)
+	if ((nl = strpbrk(out.s, "\r\n")) != NULL)
 		*nl = '\0';
+	if (util_has_ctl(out.s, strlen(out.s)) || out.s[0] == '\0') {
+		str_printf(why, "account %s: passwordeval printed %s", a->name,
+		    out.s[0] == '\0' ? "an empty line" : "a control character");
+		str_free(&out);
+		return NULL;
+	}
 	return str_steal(&out);
+}
+
+/*
+ * popf_password_now - run the account's passwordeval now, as the caller,
+ * and keep its output as the password (popfetch run by root does this
+ * before it becomes the spool owner): 0, or POPF_ECONF with the reason
+ */
+int
+popf_password_now(struct popf_account *a, struct str *why)
+{
+	char *pw;
+
+	if (a->password != NULL)
+		return 0;
+	if ((pw = password(a, why)) == NULL)
+		return POPF_ECONF;
+	a->password = pw;
+	return 0;
 }
 
 /* popf_fetch - one account (see the top) */

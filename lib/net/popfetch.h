@@ -86,5 +86,6 @@ struct popf_stats {
 
 int	 popf_fetch(const struct popf_opts *, const struct popf_account *,
 	    struct popf_stats *, struct str *why);
+int	 popf_password_now(struct popf_account *, struct str *why);
 
 #endif

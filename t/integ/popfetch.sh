@@ -294,4 +294,46 @@ check "noterm: the whole first message queued, the cut one not" [ "$(find "$D/sp
 check "noterm: the queued one is whole" grep -q '^.dot$' $(entries)
 check "noterm: no DELE, no QUIT: the mailbox stays whole" sh -c "! grep -qE 'DELE|QUIT' '$D/ready.log'"
 check "noterm: the first message is remembered" grep -q "^U uid-1" "$HOME/.popfetch/h.state"
+# a Return-Path: that is not the first field is the author's: not the sender
+drain
+f=$PD/home/alice/Maildir/new/rp.M1.test
+printf 'Subject: rp\r\nReturn-Path: <forged@example.test>\r\nMessage-ID: <rp@example.test>\r\n\r\nbody\r\n' > "$f"
+chown "$POP_UID:$POP_GID" "$f"
+rc "account a1" "port $POP_PORT" "tls stls" "user alice" "password secret" "auth user"
+expect_rc "Return-Path further down: exit 0" 0 pf a1
+check "Return-Path further down: the null sender, not its address" \
+	grep -qx "S" $(find "$D/spool/queue" -name '*.env' | head -n 1)
+
+# root fetching into a spool of user posthorn (an installed system): the
+# passwordeval runs as root, everything else as the spool owner, so a
+# spool owner who turns queue/H into links gets nothing written as root
+if [ "$(id -u)" = 0 ] && id posthorn > /dev/null 2>&1; then
+	drain
+	touch "$D/log"
+	chown -R posthorn: "$D/spool" "$D/log"
+	printf 'secret\n' > "$D/rootpw" && chmod 600 "$D/rootpw"
+	pop3_put alice 2
+	rc "account r1" "port $POP_PORT" "tls stls" "user alice" "passwordeval cat $D/rootpw"
+	expect_rc "root, spool of posthorn: exit 0" 0 pf r1
+	check "root, spool of posthorn: 2 messages queued" [ "$(nmsgs)" = 2 ]
+	check "root, spool of posthorn: queue files are the spool owner's" \
+		[ "$(find "$D/spool/queue" -name '*.msg' -o -name '*.env' | xargs stat -c %U | sort -u)" = posthorn ]
+	check "root, spool of posthorn: state in SPOOL/popfetch, the spool owner's, 0700" \
+		[ "$(stat -c '%U %a' "$D/spool/popfetch" "$D/spool/popfetch/r1.state" 2>&1 | tr '\n' ' ')" = "posthorn 700 posthorn 600 " ]
+	check "root: a passwordeval that only root may run worked (read $D/rootpw)" [ "$(pop3_count alice)" = 0 ]
+	mkdir -m 700 "$D/rootonly"
+	for h in 0 1 2 3 4 5 6 7 8 9 A B C D E F; do
+		mv "$D/spool/queue/$h" "$D/spool/queue/$h.real"
+		ln -s "$D/rootonly" "$D/spool/queue/$h"
+	done
+	chown -h posthorn: "$D/spool/queue/"[0-9A-F]
+	pop3_put alice 1
+	pf r1 2> "$D/err"; rc=$?
+	check "root, queue/H made links by the spool owner: refused (exit $rc)" [ "$rc" != 0 ]
+	check "root, queue/H links: nothing written through them" [ -z "$(ls -A "$D/rootonly")" ]
+	check "root, queue/H links: the message stays on the server" [ "$(pop3_count alice)" = 1 ]
+	for h in 0 1 2 3 4 5 6 7 8 9 A B C D E F; do
+		rm "$D/spool/queue/$h" && mv "$D/spool/queue/$h.real" "$D/spool/queue/$h"
+	done
+fi
 finish
