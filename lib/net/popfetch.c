@@ -40,14 +40,19 @@
  *
  * SECURITY
  *	popfetch runs as its caller, never set-id. Whose rights open what:
- *	  accounts file, state and lock      the caller
- *	  (~/.popfetch/NAME.state, .lock)
- *	  queue files (queue mode)           the caller: root (the files
- *	                                     are given to the spool owner,
- *	                                     spool_set_owner) or the owner
- *	  maildrop entry (sendmail mode)     sendmail, set-gid phdrop
- *	  tls_trust_file                     the caller
+ *	  accounts file                      the caller
  *	  passwordeval command               runs as the caller
+ *	  state and lock                     the caller, in ~/.popfetch; for
+ *	  (NAME.state, NAME.lock)            root and a spool of another
+ *	                                     user: that spool owner, in
+ *	                                     SPOOL/popfetch (root only makes
+ *	                                     the directory, cmd/popfetch)
+ *	  queue files (queue mode)           the spool owner: the owner of a
+ *	                                     private instance, or the child
+ *	                                     root's popfetch runs as it;
+ *	                                     root only in root's own spool
+ *	  maildrop entry (sendmail mode)     sendmail, set-gid phdrop
+ *	  tls_trust_file, the network        whoever writes the queue files
  */
 #include "config.h"
 
