@@ -323,9 +323,18 @@ on_chld(int sig)
 	(void)sig;	/* only to interrupt poll() */
 }
 
-/* reap - collect ended sessions; wait for one when block is set */
+/* the sessions (and the spare) running, and the spare's pid or 0 */
+static long children;
+static pid_t spare;
+
+/*
+ * reap - collect ended sessions; wait for one when block is set. A spare
+ * that ended without a client (killed) is replaced by the loop; *lost
+ * tells it to wait a little first, so a spare that cannot start does not
+ * make the listener spin.
+ */
 static void
-reap(long *children, int block)
+reap(int block, int *lost)
 {
 	pid_t pid;
 	int status;
@@ -335,12 +344,16 @@ reap(long *children, int block)
 			if (errno == EINTR && !stop_listening)
 				continue;
 			if (errno == ECHILD)
-				*children = 0;
+				children = 0;
 			return;
 		}
-		if (*children > 0)
-			(*children)--;
-		if (WIFSIGNALED(status))
+		if (children > 0)
+			children--;
+		if (pid == spare) {
+			spare = 0;
+			*lost = 1;
+		}
+		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
 			log_warning("session process %ld killed by signal %d",
 			    (long)pid, WTERMSIG(status));
 		block = 0;
@@ -348,15 +361,78 @@ reap(long *children, int block)
 }
 
 /*
+ * spare_run - in the spare, a child forked before its client came: wait
+ * in accept() for the next connection, tell the listener on "taken" that
+ * it has one (the listener forks the next spare meanwhile), serve it. So
+ * a client meets a process that is already there, as with Postfix's
+ * waiting smtpd processes, and still has it to itself. SIGTERM and SIGHUP
+ * end the spare only while it waits: one that comes after the accept is
+ * dropped, so stopping the listener never loses a client.
+ */
+static void __attribute__((noreturn))
+spare_run(struct smtpd_conf *c, int taken)
+{
+	struct pollfd pfd;
+	struct smtpd_client cl;
+	sigset_t hold, waiting;
+	int fd;
+
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hold, &waiting);
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGHUP);
+	pfd.fd = 0;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (stop_listening)
+			_exit(0);
+		pfd.revents = 0;
+		if (ppoll(&pfd, 1, NULL, &waiting) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(EX_OSERR);
+		}
+		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+			break;
+		if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN &&
+		    errno != EWOULDBLOCK) {
+			/* out of descriptors or memory: not in a tight loop */
+			log_warning("accept: %s", strerror(errno));
+			(void)poll(NULL, 0, 1000);
+		}
+	}
+	signal(SIGTERM, SIG_IGN);	/* drops one that is pending */
+	signal(SIGHUP, SIG_IGN);
+	(void)util_write_all(taken, "x", 1);
+	close(taken);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &hold, NULL);
+	listening = 0;
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+		_exit(EX_OSERR);
+	close(fd);
+	memset(&cl, 0, sizeof(cl));
+	cl.rfd = 0;
+	cl.uid = (long)getuid();
+	(void)serve(c, &cl);
+	_exit(0);
+}
+
+/*
  * listen_loop - descriptor 0 is a listening socket (inetd "wait",
- * xinetd "wait = yes", systemd Accept=no): accept the connections
- * ourselves and serve each in a child of this process, which is
- * already set up (configuration, TLS, privileges) and so starts a
- * session without an exec. Ends after max_idle without a connection,
- * on SIGTERM or SIGHUP, or when posthorn.conf or a TLS or password file
- * changed (their state taken before the switch to the spool owner),
- * so that the next connection finds a fresh smtpd: inetd starts one
- * again. At most smtpd_process_limit sessions run at once; further
+ * xinetd "wait = yes", systemd Accept=no): serve each connection in a
+ * child of this process, which is already set up (configuration, TLS,
+ * privileges) and so starts a session without an exec. One child, the
+ * spare, always waits in accept(); when it takes a client, the next
+ * spare is forked. Ends after max_idle without a connection, on SIGTERM
+ * or SIGHUP, or when posthorn.conf or a TLS or password file changed
+ * (their state taken before the switch to the spool owner), so that the
+ * next connection finds a fresh smtpd: inetd starts one again. At most
+ * smtpd_process_limit sessions run at once (the spare counts); further
  * clients wait in the listen queue.
  */
 static void
@@ -364,12 +440,14 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 {
 	struct sigaction sa;
 	struct pollfd pfd;
-	long children = 0, limit, idle_ms, served = 0;
+	long limit, idle_ms, served = 0, left;
 	struct timespec last, now;
 	struct rusage ru;
+	char buf[64];
 	size_t i;
+	ssize_t n;
 	pid_t pid;
-	int fd, r;
+	int fd, r, taken[2], lost = 0;
 
 	limit = conf_int("smtpd_process_limit");
 	if ((idle_ms = conf_time("max_idle") * 1000L) < 1000)
@@ -377,6 +455,8 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 	/* a reset connection must not leave accept() waiting for the next */
 	if ((fd = fcntl(0, F_GETFL)) >= 0)
 		(void)fcntl(0, F_SETFL, fd | O_NONBLOCK);
+	if (pipe2(taken, O_CLOEXEC | O_NONBLOCK) < 0)
+		refuse(EX_OSERR, "cannot make a pipe for the sessions");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -394,9 +474,22 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 	    limit, idle_ms / 1000);
 	clock_gettime(CLOCK_MONOTONIC, &last);
 	while (!stop_listening) {
-		reap(&children, children >= limit);
-		if (children >= limit)
-			continue;
+		reap(children >= limit && spare == 0, &lost);
+		if (spare == 0 && children < limit) {
+			if (lost)
+				(void)poll(NULL, 0, 100);
+			lost = 0;
+			if ((pid = fork()) < 0) {
+				log_warning("cannot fork for a session: %s", strerror(errno));
+				(void)poll(NULL, 0, 1000);
+			} else if (pid == 0) {
+				close(taken[0]);
+				spare_run(c, taken[1]);
+			} else {
+				spare = pid;
+				children++;
+			}
+		}
 		for (i = 0; i < nw; i++)
 			if (watch_changed(&w[i])) {
 				log_info("%s changed: no more connections taken here",
@@ -404,60 +497,31 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 				goto out;
 			}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = idle_ms - ((now.tv_sec - last.tv_sec) * 1000L +
+		left = idle_ms - ((now.tv_sec - last.tv_sec) * 1000L +
 		    (now.tv_nsec - last.tv_nsec) / 1000000L);
 		if (left <= 0)
 			break;
-		pfd.fd = 0;
+		pfd.fd = taken[0];
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if ((r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left)) <= 0) {
 			if (r < 0 && errno != EINTR) {
-				log_error("poll on the listening socket: %s", strerror(errno));
+				log_error("poll: %s", strerror(errno));
 				break;
 			}
 			continue;
 		}
-		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN ||
-			    errno == EWOULDBLOCK)
-				continue;
-			/* out of descriptors or memory: let a session end first */
-			log_warning("accept: %s", strerror(errno));
-			if (children > 0)
-				reap(&children, 1);
-			else
-				(void)poll(NULL, 0, 1000);
-			continue;
+		while ((n = read(taken[0], buf, sizeof(buf))) > 0) {
+			served += n;	/* one spare, one byte: it is a session now */
+			spare = 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &last);
-		if ((pid = fork()) < 0) {
-			log_warning("cannot fork for a session: %s", strerror(errno));
-			close(fd);
-			(void)poll(NULL, 0, 100);
-			continue;
-		}
-		if (pid == 0) {
-			struct smtpd_client cl;
-
-			listening = 0;
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGHUP, SIG_DFL);
-			signal(SIGCHLD, SIG_DFL);
-			if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
-				_exit(EX_OSERR);
-			close(fd);
-			memset(&cl, 0, sizeof(cl));
-			cl.rfd = 0;
-			cl.uid = (long)getuid();
-			(void)serve(c, &cl);
-			_exit(0);
-		}
-		close(fd);
-		children++;
-		served++;
 	}
 out:
+	if (spare > 0)
+		kill(spare, SIGTERM);
+	close(taken[0]);
+	close(taken[1]);
 	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
 		ru.ru_maxrss = 0;
 	log_info("stopped listening after %ld sessions (largest session %ld KB)",
