@@ -383,6 +383,14 @@ if command -v inetd > /dev/null; then
 		check "inetd wait: after a configuration change a fresh listener serves" \
 			sh -c "grep -q '^OK' '$D/out.wait10' && [ \$(grep -c 'listening for connections' '$D/log') = 2 ]"
 		check "inetd wait: the old listener said why it stopped" grep -q "wait.conf changed" "$D/log"
+		# SIGTERM ends the listener and its waiting spare; no client is lost
+		lp=$(pgrep -o -f "[s]mtpd -C $W")
+		check "inetd wait: a spare waits beside the listener" [ "$(pgrep -c -f "[s]mtpd -C $W")" -ge 2 ]
+		kill -TERM "$lp"
+		for _ in $(seq 50); do pgrep -f "[s]mtpd -C $W" > /dev/null || break; sleep 0.1; done
+		check "inetd wait: SIGTERM: the listener and its spare are gone" sh -c "! pgrep -f '[s]mtpd -C $W'"
+		printf 'Subject: wt\n\nvia.wait.term\n' | srv "$WAITP" "" "$ME@$L" > "$D/out.waitterm" 2>&1
+		check "inetd wait: after SIGTERM the next client is served" grep -q '^OK' "$D/out.waitterm"
 		# idle for longer than max_idle (3s): the listener goes away
 		sleep 4.5
 		check "inetd wait: an idle listener ends after max_idle" \
@@ -406,7 +414,7 @@ else
 	skip_check "smtpd under openbsd-inetd wait" "openbsd-inetd is not installed"
 fi
 runq
-for n in tcps:via.tcpserver swaks:sent.by.swaks inetd:via.inetd wait1:via.wait.1 wait9:via.wait.9 wait11:via.wait.11; do
+for n in tcps:via.tcpserver swaks:sent.by.swaks inetd:via.inetd wait1:via.wait.1 wait9:via.wait.9 waitterm:via.wait.term wait11:via.wait.11; do
 	f=$D/out.${n%%:*}; w=${n#*:}
 	if [ -f "$f" ] && grep -Eq '^OK|Ok: queued' "$f"; then
 		check "runq delivered the message ${w//./ }" grep -q "$w" "$MB"
