@@ -1,5 +1,5 @@
 /*
- * smtpd - the ESMTP server, one connection per process
+ * smtpd - the ESMTP server for inetd, tcpserver and systemd sockets
  *
  * SUMMARY
  *	smtpd [-C config] [-v]
@@ -50,6 +50,7 @@
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -62,6 +63,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,146 +325,258 @@ on_chld(int sig)
 	(void)sig;	/* only to interrupt poll() */
 }
 
-/* the sessions (and the spare) running, and the spare's pid or 0 */
-static long children;
-static pid_t spare;
+/*
+ * What a session process tells the listener on the status pipe: it took
+ * a client (busy) or it waits in accept() again (idle). One write of
+ * this size is atomic on a pipe, and every read takes whole messages.
+ */
+struct status_msg {
+	int32_t	pid;
+	int32_t	state;
+};
+#define ST_BUSY	1
+#define ST_IDLE	2
+
+/* the listener's session processes, and how many wait for a client */
+struct kid {
+	pid_t	pid;
+	int	idle;
+};
+static struct kid *kids;
+static long children, nidle;
+
+static struct kid *
+kid_find(pid_t pid)
+{
+	long i;
+
+	for (i = 0; i < children; i++)
+		if (kids[i].pid == pid)
+			return &kids[i];
+	return NULL;
+}
+
+static void
+kid_set(pid_t pid, int idle)
+{
+	struct kid *k;
+
+	if ((k = kid_find(pid)) == NULL || k->idle == idle)
+		return;		/* one that has ended already */
+	k->idle = idle;
+	nidle += idle ? 1 : -1;
+}
 
 /*
- * reap - collect ended sessions; wait for one when block is set. A spare
- * that ended without a client (killed) is replaced by the loop; *lost
- * tells it to wait a little first, so a spare that cannot start does not
- * make the listener spin.
+ * reap - collect ended session processes. One that ended while it
+ * waited for a client, other than by its own choice (killed, or it could
+ * not wait), sets *lost: the loop waits a little before it forks the
+ * next, so that one that cannot start does not make the listener spin.
  */
 static void
-reap(int block, int *lost)
+reap(int *lost)
 {
+	struct kid *k;
 	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) != 0) {
+	while ((pid = waitpid(-1, &status, WNOHANG)) != 0) {
 		if (pid < 0) {
-			if (errno == EINTR && !stop_listening)
+			if (errno == EINTR)
 				continue;
 			if (errno == ECHILD)
-				children = 0;
+				children = nidle = 0;
 			return;
 		}
-		if (children > 0)
-			children--;
-		if (pid == spare) {
-			spare = 0;
-			*lost = 1;
+		if ((k = kid_find(pid)) != NULL) {
+			if (k->idle) {
+				nidle--;
+				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+					*lost = 1;
+			}
+			*k = kids[--children];
 		}
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
 			log_warning("session process %ld killed by signal %d",
 			    (long)pid, WTERMSIG(status));
-		block = 0;
 	}
 }
 
+/* tell - one status message to the listener; a listener gone is no error */
+static void
+tell(int fd, int state)
+{
+	struct status_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.pid = (int32_t)getpid();
+	m.state = state;
+	(void)util_write_all(fd, &m, sizeof(m));
+}
+
 /*
- * spare_run - in the spare, a child forked before its client came: wait
- * in accept() for the next connection, tell the listener on "taken" that
- * it has one (the listener forks the next spare meanwhile), serve it. So
- * a client meets a process that is already there, as with Postfix's
- * waiting smtpd processes, and still has it to itself. SIGTERM and SIGHUP
- * end the spare only while it waits: one that comes after the accept is
- * dropped, so stopping the listener never loses a client.
+ * session_proc - a session process: wait in accept() on the listening
+ * socket lfd for a client, tell the listener it is busy (the listener
+ * forks another waiting process if none is left), serve the client on
+ * descriptors 0 and 1, then wait for the next, up to max_use clients
+ * (Postfix's max_use), as Postfix's smtpd processes do. Each session
+ * starts from nothing: its state lives in smtpd_session() and in the
+ * netio, both gone (the netio wiped) when it ends; what stays is what
+ * the listener set up for all of them (configuration, TLS context,
+ * password hashes). max_use = 1 gives every client a fresh process.
+ *
+ * Waiting uses epoll with EPOLLEXCLUSIVE, so that a connection wakes one
+ * waiting process and not all of them, and it watches alive, a pipe
+ * whose other end only the listener holds: when the listener is gone
+ * (stopped, or restarted for a changed configuration) the process ends
+ * instead of taking clients for a configuration that is no longer
+ * meant. A process that has served and waits longer than max_idle ends;
+ * the first one waits as long as the listener does. SIGTERM and SIGHUP
+ * end the process only while it waits: one that comes after the accept
+ * is dropped, so stopping the listener never loses a client.
  */
 static void __attribute__((noreturn))
-spare_run(struct smtpd_conf *c, int taken)
+session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
+    long max_use, long idle_ms)
 {
+	struct epoll_event ev, got[2];
 	struct pollfd pfd;
 	struct smtpd_client cl;
 	sigset_t hold, waiting;
-	int fd;
+	long uses = 0;
+	int ep, fd, n, i, gone, null;
 
 	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &hold, NULL);
 	sigemptyset(&hold);
 	sigaddset(&hold, SIGTERM);
 	sigaddset(&hold, SIGHUP);
 	sigprocmask(SIG_BLOCK, &hold, &waiting);
 	sigdelset(&waiting, SIGTERM);
 	sigdelset(&waiting, SIGHUP);
-	pfd.fd = 0;
-	pfd.events = POLLIN;
-	for (;;) {
-		if (stop_listening)
-			_exit(0);
-		pfd.revents = 0;
-		if (ppoll(&pfd, 1, NULL, &waiting) < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(EX_OSERR);
-		}
-		if ((fd = accept4(0, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-			break;
-		if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN &&
-		    errno != EWOULDBLOCK) {
-			/* out of descriptors or memory: not in a tight loop */
-			log_warning("accept: %s", strerror(errno));
-			(void)poll(NULL, 0, 1000);
-		}
-	}
-	signal(SIGTERM, SIG_IGN);	/* drops one that is pending */
-	signal(SIGHUP, SIG_IGN);
-	(void)util_write_all(taken, "x", 1);
-	close(taken);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &hold, NULL);
-	listening = 0;
-	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		_exit(EX_OSERR);
-	close(fd);
-	memset(&cl, 0, sizeof(cl));
-	cl.rfd = 0;
-	cl.uid = (long)getuid();
-	(void)serve(c, &cl);
-	_exit(0);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = lfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
+		_exit(EX_OSERR);
+	ev.events = EPOLLIN;
+	ev.data.fd = alive;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, alive, &ev) < 0)
+		_exit(EX_OSERR);
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		_exit(EX_OSERR);
+	for (;;) {
+		for (;;) {
+			if (stop_listening)
+				_exit(0);
+			n = epoll_pwait(ep, got, 2, uses > 0 ? (int)idle_ms : -1, &waiting);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				_exit(EX_OSERR);
+			}
+			if (n == 0)
+				_exit(0);	/* idle for max_idle */
+			for (i = 0, gone = 0; i < n; i++)
+				if (got[i].data.fd == alive)
+					gone = 1;
+			if (gone)
+				_exit(0);
+			if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+				break;
+			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN &&
+			    errno != EWOULDBLOCK) {
+				/* out of descriptors or memory: not in a tight loop */
+				log_warning("accept: %s", strerror(errno));
+				(void)poll(NULL, 0, 1000);
+			}
+		}
+		signal(SIGTERM, SIG_IGN);	/* drops one that is pending */
+		signal(SIGHUP, SIG_IGN);
+		tell(status, ST_BUSY);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &hold, NULL);
+		listening = 0;
+		if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+			_exit(EX_OSERR);
+		close(fd);
+		memset(&cl, 0, sizeof(cl));
+		cl.rfd = 0;
+		cl.uid = (long)getuid();
+		(void)serve(c, &cl);
+		/* the connection is closed when 0 and 1 no longer hold it */
+		if (dup2(null, 0) < 0 || dup2(null, 1) < 0)
+			_exit(EX_OSERR);
+		if (++uses >= max_use)
+			_exit(0);
+		sigprocmask(SIG_BLOCK, &hold, NULL);
+		listening = 1;
+		pfd.fd = alive;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 0)
+			_exit(0);	/* the listener has gone */
+		tell(status, ST_IDLE);
+	}
 }
 
 /*
  * listen_loop - descriptor 0 is a listening socket (inetd "wait",
- * xinetd "wait = yes", systemd Accept=no): serve each connection in a
- * child of this process, which is already set up (configuration, TLS,
- * privileges) and so starts a session without an exec. One child, the
- * spare, always waits in accept(); when it takes a client, the next
- * spare is forked. Ends after max_idle without a connection, on SIGTERM
- * or SIGHUP, or when posthorn.conf or a TLS or password file changed
- * (their state taken before the switch to the spool owner), so that the
- * next connection finds a fresh smtpd: inetd starts one again. At most
- * smtpd_process_limit sessions run at once (the spare counts); further
- * clients wait in the listen queue.
+ * xinetd "wait = yes", systemd Accept=no): serve the connections in
+ * session processes forked from this one, which is already set up
+ * (configuration, TLS, privileges), so a session starts without an
+ * exec. One of them always waits in accept(); when the last waiting one
+ * takes a client, the next is forked. Ends after max_idle without a
+ * connection, on SIGTERM or SIGHUP, or when posthorn.conf or a TLS or
+ * password file changed (their state taken before the switch to the
+ * spool owner), so that the next connection finds a fresh smtpd: inetd
+ * starts one again. At most smtpd_process_limit session processes
+ * (waiting ones included) run at once; further clients wait in the
+ * listen queue.
  */
 static void
 listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 {
 	struct sigaction sa;
 	struct pollfd pfd;
-	long limit, idle_ms, served = 0, left;
+	struct timespec ts;
+	sigset_t chld, polling;
+	struct status_msg msg[64];
+	long limit, max_use, idle_ms, served = 0, left, j;
 	struct timespec last, now;
 	struct rusage ru;
-	char buf[64];
 	size_t i;
 	ssize_t n;
 	pid_t pid;
-	int fd, r, taken[2], lost = 0;
+	int fd, lfd, r, status[2], alive[2], lost = 0;
 
 	limit = conf_int("smtpd_process_limit");
+	max_use = conf_int("max_use");
 	if ((idle_ms = conf_time("max_idle") * 1000L) < 1000)
 		idle_ms = 1000;
+	kids = xcalloc((size_t)limit, sizeof(*kids));
 	/* a reset connection must not leave accept() waiting for the next */
 	if ((fd = fcntl(0, F_GETFL)) >= 0)
 		(void)fcntl(0, F_SETFL, fd | O_NONBLOCK);
-	if (pipe2(taken, O_CLOEXEC | O_NONBLOCK) < 0)
-		refuse(EX_OSERR, "cannot make a pipe for the sessions");
+	if ((lfd = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(alive, O_CLOEXEC) < 0)
+		refuse(EX_OSERR, "cannot make the session processes' descriptors");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_chld;
 	sigaction(SIGCHLD, &sa, NULL);
+	/* SIGCHLD only interrupts the wait: none is missed between reap and it */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &polling);
+	sigdelset(&polling, SIGCHLD);
 	/* descriptor 2 may be the listening socket too: nothing goes there */
 	if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
 		if (fd != 2) {
@@ -470,12 +584,12 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 			close(fd);
 		}
 	}
-	log_info("listening for connections (limit %ld sessions, idle %lds)",
-	    limit, idle_ms / 1000);
+	log_info("listening for connections (limit %ld sessions, %ld per process, idle %lds)",
+	    limit, max_use, idle_ms / 1000);
 	clock_gettime(CLOCK_MONOTONIC, &last);
 	while (!stop_listening) {
-		reap(children >= limit && spare == 0, &lost);
-		if (spare == 0 && children < limit) {
+		reap(&lost);
+		if (nidle == 0 && children < limit) {
 			if (lost)
 				(void)poll(NULL, 0, 100);
 			lost = 0;
@@ -483,11 +597,13 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 				log_warning("cannot fork for a session: %s", strerror(errno));
 				(void)poll(NULL, 0, 1000);
 			} else if (pid == 0) {
-				close(taken[0]);
-				spare_run(c, taken[1]);
+				close(status[0]);
+				close(alive[1]);
+				session_proc(c, lfd, status[1], alive[0], max_use, idle_ms);
 			} else {
-				spare = pid;
-				children++;
+				kids[children].pid = pid;
+				kids[children++].idle = 1;
+				nidle++;
 			}
 		}
 		for (i = 0; i < nw; i++)
@@ -501,31 +617,49 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 		    (now.tv_nsec - last.tv_nsec) / 1000000L);
 		if (left <= 0)
 			break;
-		pfd.fd = taken[0];
+		pfd.fd = status[0];
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if ((r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left)) <= 0) {
+		if (left > 1000)
+			left = 1000;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		if ((r = ppoll(&pfd, 1, &ts, &polling)) <= 0) {
 			if (r < 0 && errno != EINTR) {
 				log_error("poll: %s", strerror(errno));
 				break;
 			}
 			continue;
 		}
-		while ((n = read(taken[0], buf, sizeof(buf))) > 0) {
-			served += n;	/* one spare, one byte: it is a session now */
-			spare = 0;
+		while ((n = read(status[0], msg, sizeof(msg))) > 0) {
+			for (j = 0; j < n / (long)sizeof(msg[0]); j++) {
+				if (msg[j].state == ST_BUSY) {
+					served++;
+					kid_set((pid_t)msg[j].pid, 0);
+					clock_gettime(CLOCK_MONOTONIC, &last);
+				} else if (msg[j].state == ST_IDLE)
+					kid_set((pid_t)msg[j].pid, 1);
+			}
 		}
-		clock_gettime(CLOCK_MONOTONIC, &last);
 	}
 out:
-	if (spare > 0)
-		kill(spare, SIGTERM);
-	close(taken[0]);
-	close(taken[1]);
+	/* the waiting ones end now; the busy ones when their client leaves */
+	for (j = 0; j < children; j++)
+		if (kids[j].idle)
+			kill(kids[j].pid, SIGTERM);
+	close(alive[1]);
+	close(alive[0]);
+	close(status[0]);
+	close(status[1]);
+	close(lfd);
+	reap(&lost);
+	sigprocmask(SIG_UNBLOCK, &chld, NULL);
 	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
 		ru.ru_maxrss = 0;
-	log_info("stopped listening after %ld sessions (largest session %ld KB)",
+	log_info("stopped listening after %ld sessions (largest session process %ld KB)",
 	    served, (long)ru.ru_maxrss);
+	free(kids);
+	kids = NULL;
 }
 
 int

@@ -53,6 +53,7 @@ static struct conf_ent table[] = {
 	{ "masquerade_domains", T_LIST, "", NULL },
 	{ "masquerade_exceptions", T_LIST, "", NULL },
 	{ "max_idle", T_TIME, "100s", NULL },
+	{ "max_use", T_INT, "100", NULL },
 	{ "maximal_backoff_time", T_TIME, "1800s", NULL },
 	{ "maximal_queue_lifetime", T_TIME, "5d", NULL },
 	{ "message_size_limit", T_SIZE, "10240000", NULL },

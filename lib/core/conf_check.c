@@ -168,6 +168,10 @@ conf_check_value(const char *name, enum conf_type type, const char *v, struct st
 			str_printf(err, "%s: %ld is not a port (1-65535)", name, l);
 			return -1;
 		}
+		if (strcmp(name, "max_use") == 0 && l < 1) {
+			str_printf(err, "%s: must be at least 1", name);
+			return -1;
+		}
 		if ((strcmp(name, "default_process_limit") == 0 ||
 		    strcmp(name, "smtpd_process_limit") == 0) && (l < 1 || l > 1000)) {
 			str_printf(err, "%s: %ld is not between 1 and 1000", name, l);

@@ -116,6 +116,9 @@ netio_free(struct netio *nio)
 	SSL_free(nio->ssl);
 	nio->ssl = NULL;
 	str_free(&nio->err);
+	/* what passed through the buffers is nobody else's business: a
+	 * process that serves another client next must not keep it */
+	explicit_bzero(nio, sizeof(*nio));
 	free(nio);
 }
 

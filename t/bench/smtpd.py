@@ -10,8 +10,11 @@ queue manager stays idle too). posthorn's smtpd runs two ways:
   nowait          under tcpserver (as under inetd "nowait"): a new smtpd
                   process, exec'ed, for every connection;
   wait            under openbsd-inetd "wait": one smtpd takes the
-                  listening socket, accepts the connections itself and
-                  serves each in a forked child (no exec).
+                  listening socket and forks session processes (no
+                  exec) that accept the connections, each serving up to
+                  max_use (100) clients one after another;
+  wait max_use=1  the same with max_use = 1: a forked process per
+                  connection.
 
   throughput      smtp-source -s 10 -m BENCH_SMTPD_MESSAGES (default
                   5000): ten parallel sessions, a new connection for
@@ -38,8 +41,8 @@ servers, not a resolver. Rounds are interleaved (BENCH_REPEAT,
 default 3), medians reported. Postfix's main.cf and master.cf are saved
 and put back, its queue emptied (postsuper -d ALL) and Postfix stopped;
 it logs to /var/log/postfix-bench-smtpd.log. Ports: BENCH_SMTPD_PORT
-(default 44125, posthorn nowait), the next one (Postfix) and the one after
-(posthorn wait). Run as root.
+(default 44125, posthorn nowait), the next one (Postfix), the one after
+(posthorn wait) and the next (posthorn wait max_use=1). Run as root.
 """
 import glob, os, pwd, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -50,6 +53,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PORT = int(os.environ.get("BENCH_SMTPD_PORT", "44125"))
 PF_PORT = PORT + 1
 WAIT_PORT = PORT + 2
+WAIT1_PORT = PORT + 3
 SOURCE = "/usr/sbin/smtp-source"
 PF_MAIN, PF_MASTER = "/etc/postfix/main.cf", "/etc/postfix/master.cf"
 PF_LOG = "/var/log/postfix-bench-smtpd.log"
@@ -134,9 +138,9 @@ def source(port, sessions, n, reuse=False):
 
 
 class Posthorn:
-    def __init__(self, tmp, wait=False, port=PORT):
+    def __init__(self, tmp, wait=False, port=PORT, extra=""):
         self.wait, self.port = wait, port
-        self.d = tmp + ("/posthorn-wait" if wait else "/posthorn")
+        self.d = tmp + ("/posthorn-wait" if wait else "/posthorn") + extra.split(" ")[-1]
         os.makedirs(self.d + "/mail")
         os.chmod(self.d, 0o755)
         self.conf = self.d + "/posthorn.conf"
@@ -154,6 +158,7 @@ dns_servers = 127.0.0.1:9
 mynetworks = 127.0.0.1/32
 smtpd_greet_pause = 0
 smtpd_peername_lookup = no
+{extra}
 """)
         with open(self.d + "/aliases", "w") as f:
             f.write("postmaster: root\n")
@@ -213,8 +218,8 @@ smtpd_peername_lookup = no
         rss = 0
         with open(self.d + "/log") as f:
             for line in f:
-                if "stopped listening" in line and "largest session" in line:
-                    rss = int(line.split("largest session ")[1].split()[0])
+                if "stopped listening" in line and "largest session process" in line:
+                    rss = int(line.split("largest session process ")[1].split()[0])
         return rss
 
     def queued(self):
@@ -313,12 +318,14 @@ def main():
     have_inetd = shutil.which("inetd")
     ph, pf = Posthorn(tmp), Postfix() if have_pf else None
     pw = Posthorn(tmp, wait=True, port=WAIT_PORT) if have_inetd else None
-    res = {"posthorn nowait": {}, "posthorn wait": {}, "postfix": {}}
+    pw1 = Posthorn(tmp, wait=True, port=WAIT1_PORT, extra="max_use = 1") if have_inetd else None
+    res = {"posthorn nowait": {}, "posthorn wait": {}, "posthorn wait max_use=1": {}, "postfix": {}}
     tests = [("tput", 10, NMSG, False), ("conn", 1, NCONN, False), ("reuse", 1, NCONN, True)]
     try:
         ph.start()
         if pw:
             pw.start()
+            pw1.start()
         if pf:
             pf.start()
         for _ in range(REPEAT):
@@ -328,14 +335,18 @@ def main():
                 if pw:
                     res["posthorn wait"].setdefault(key, []).append(
                         run(pw, "posthorn wait", WAIT_PORT, s, n, reuse))
+                    res["posthorn wait max_use=1"].setdefault(key, []).append(
+                        run(pw1, "posthorn wait max_use=1", WAIT1_PORT, s, n, reuse))
                 if pf:
                     res["postfix"].setdefault(key, []).append(run(pf, "postfix", PF_PORT, s, n, reuse))
         pf_rss = pf.smtpd_rss() if pf else 0
         ph.stop()
-        pw_rss = 0
+        pw_rss = pw1_rss = 0
         if pw:
             pw.stop()
             pw_rss = pw.session_rss()
+            pw1.stop()
+            pw1_rss = pw1.session_rss()
         rssdir = tmp + "/rss"
         os.mkdir(rssdir)
         ph.start(wrap=rssdir)
@@ -346,6 +357,7 @@ def main():
         ph.stop()
         if pw:
             pw.stop()
+            pw1.stop()
         if pf:
             pf.restore()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -353,10 +365,11 @@ def main():
     print(f"smtpd: smtp-source -l 4096 to 127.0.0.1, queue only; {REPEAT} interleaved"
           " rounds, medians; CPU = the server's process tree")
     print("  posthorn nowait: smtpd under tcpserver (a process exec'ed per connection);"
-          " posthorn wait: smtpd under openbsd-inetd \"wait\" (a fork per connection);"
+          " posthorn wait: smtpd under openbsd-inetd \"wait\" (forked session processes,"
+          " each serving up to max_use = 100 clients; with max_use = 1 a fork per connection);"
           " Postfix: its smtpd (processes reused, max_use 100), messages on hold")
     rows = {}
-    for name in ("posthorn nowait", "posthorn wait", "postfix"):
+    for name in ("posthorn nowait", "posthorn wait", "posthorn wait max_use=1", "postfix"):
         r = res[name]
         if not r:
             print(f"  {name}: not installed: no comparison")
@@ -380,10 +393,12 @@ def main():
         print(f"    per-connection cost (difference):         {conn_ms - reuse_ms:6.3f} ms wall,"
               f" {conn_cpu - reuse_cpu:6.3f} ms CPU")
         rss, how = {"posthorn nowait": (ph_rss, "ru_maxrss, max of 200 processes"),
-                    "posthorn wait": (pw_rss, "largest session, RUSAGE_CHILDREN"),
+                    "posthorn wait": (pw_rss, "largest session process, RUSAGE_CHILDREN"),
+                    "posthorn wait max_use=1": (pw1_rss, "largest session process, RUSAGE_CHILDREN"),
                     "postfix": (pf_rss, "VmHWM, largest smtpd after the runs")}[name]
         print(f"    peak RSS of one smtpd: {rss / 1024:.2f} MB ({how})")
-    for name, rss in (("posthorn nowait", ph_rss), ("posthorn wait", pw_rss)):
+    for name, rss in (("posthorn nowait", ph_rss), ("posthorn wait", pw_rss),
+                      ("posthorn wait max_use=1", pw1_rss)):
         if name not in rows or "postfix" not in rows or not rss:
             continue
         a, b = rows[name], rows["postfix"]

@@ -366,7 +366,9 @@ if command -v inetd > /dev/null; then
 		check "inetd wait: one smtpd listener served them all" [ "$(listeners)" = 1 ]
 		nsess=$(tail -n +$((lb + 1)) "$D/log" | grep -F 'connect from unknown[127.0.0.1]' | grep -v disconnect |
 			sed -n 's/.*smtpd\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)
-		check "inetd wait: each session in a process of its own" [ "$nsess" -ge 9 ]
+		# a session process serves the next client too (max_use, 100)
+		check "inetd wait: session processes serve one client after another" \
+			[ "$nsess" -ge 1 -a "$nsess" -lt 9 ]
 		if [ "$(id -u)" = 0 ]; then
 			lp=$(pgrep -f "smtpd -C $W" | head -n 1)
 			check "inetd wait: the listener runs as the spool owner, not root" \
@@ -386,9 +388,21 @@ if command -v inetd > /dev/null; then
 		# SIGTERM ends the listener and its waiting spare; no client is lost
 		lp=$(pgrep -o -f "[s]mtpd -C $W")
 		check "inetd wait: a spare waits beside the listener" [ "$(pgrep -c -f "[s]mtpd -C $W")" -ge 2 ]
+		# a client in the middle of its session when the listener stops
+		# is served to the end; its process then ends, waiting for no more
+		"$PY" -c "import smtplib,time,sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20)
+time.sleep(1.5)
+s.sendmail('s@client.example', [sys.argv[2]], 'Subject: held\n\nvia.wait.held\n')
+s.quit()
+print('OK')" "$WAITP" "$ME@$L" > "$D/out.waitheld" 2>&1 &
+		held=$!
+		sleep 0.5
 		kill -TERM "$lp"
+		wait $held
+		check "inetd wait: SIGTERM: a client in its session is served to the end" grep -q '^OK' "$D/out.waitheld"
 		for _ in $(seq 50); do pgrep -f "[s]mtpd -C $W" > /dev/null || break; sleep 0.1; done
-		check "inetd wait: SIGTERM: the listener and its spare are gone" sh -c "! pgrep -f '[s]mtpd -C $W'"
+		check "inetd wait: SIGTERM: the listener and its session processes are gone" sh -c "! pgrep -f '[s]mtpd -C $W'"
 		printf 'Subject: wt\n\nvia.wait.term\n' | srv "$WAITP" "" "$ME@$L" > "$D/out.waitterm" 2>&1
 		check "inetd wait: after SIGTERM the next client is served" grep -q '^OK' "$D/out.waitterm"
 		# idle for longer than max_idle (3s): the listener goes away
@@ -397,6 +411,31 @@ if command -v inetd > /dev/null; then
 			sh -c "! pgrep -f '[s]mtpd -C $W' > /dev/null && grep -q 'stopped listening after 1 sessions' '$D/log'"
 		printf 'Subject: w11\n\nvia.wait.11\n' | srv "$WAITP" "" "$ME@$L" > "$D/out.wait11" 2>&1
 		check "inetd wait: the next client starts a new one" grep -q '^OK' "$D/out.wait11"
+		# one session process at a time (smtpd_process_limit = 1): every
+		# client meets the same process until it has served max_use (3);
+		# an authenticated client's rights are gone for the next one
+		printf '%s\n' "smtpd_process_limit = 1" "max_use = 3" \
+			"smtpd_tls_cert_file = $D/tls/server-rsa.crt" \
+			"smtpd_tls_key_file = $D/tls/server-rsa.key" \
+			"smtpd_sasl_auth_enable = yes" "smtpd_sasl_password_file = $D/users" >> "$W"
+		sleep 1.5
+		lb=$(wc -l < "$D/log")
+		wdrive() { "$PY" "$SRCDIR/t/integ/smtpdrive.py" --port "$WAITP" --source 127.0.0.3 send "$@"; }
+		printf 'Subject: u1\n\nuse1\n' | wdrive --tls "$D/tls/ca.crt" --auth alice:s3cret \
+			s@client.example x@other.example > "$D/out.use1" 2>&1
+		printf 'Subject: u2\n\nuse2\n' | wdrive --tls "$D/tls/ca.crt" s@client.example x@other.example > "$D/out.use2" 2>&1
+		printf 'Subject: u3\n\nuse3\n' | wdrive s@client.example "$ME@$L" > "$D/out.use3" 2>&1
+		printf 'Subject: u4\n\nuse4\n' | wdrive s@client.example "$ME@$L" > "$D/out.use4" 2>&1
+		upids=$(tail -n +$((lb + 1)) "$D/log" | grep -F 'connect from unknown[127.0.0.3]' | grep -v disconnect |
+			sed -n 's/.*smtpd\[\([0-9]*\)\].*/\1/p')
+		check "max_use: an authenticated client relays" grep -q '^OK' "$D/out.use1"
+		check "max_use: the next client in the same process does not (554 5.7.1)" \
+			grep -q '554.*5.7.1' "$D/out.use2"
+		check "max_use: clients 3 and 4 accepted" sh -c "grep -q '^OK' '$D/out.use3' && grep -q '^OK' '$D/out.use4'"
+		check "max_use: the first three clients met one process" \
+			[ "$(echo "$upids" | head -n 3 | sort -u | wc -l)" = 1 -a "$(echo "$upids" | wc -l)" = 4 ]
+		check "max_use: the fourth met a new one" \
+			[ "$(echo "$upids" | sed -n 4p)" != "$(echo "$upids" | sed -n 1p)" ]
 		# a broken configuration: every client gets 421, none waits forever
 		echo "smtpd_timeout = soon" >> "$W"
 		sleep 1.5
@@ -414,7 +453,7 @@ else
 	skip_check "smtpd under openbsd-inetd wait" "openbsd-inetd is not installed"
 fi
 runq
-for n in tcps:via.tcpserver swaks:sent.by.swaks inetd:via.inetd wait1:via.wait.1 wait9:via.wait.9 waitterm:via.wait.term wait11:via.wait.11; do
+for n in tcps:via.tcpserver swaks:sent.by.swaks inetd:via.inetd wait1:via.wait.1 wait9:via.wait.9 waitheld:via.wait.held waitterm:via.wait.term wait11:via.wait.11; do
 	f=$D/out.${n%%:*}; w=${n#*:}
 	if [ -f "$f" ] && grep -Eq '^OK|Ok: queued' "$f"; then
 		check "runq delivered the message ${w//./ }" grep -q "$w" "$MB"
