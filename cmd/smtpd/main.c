@@ -430,10 +430,14 @@ tell(int fd, int state)
  * whose other end only the listener holds: when the listener is gone
  * (stopped, or restarted for a changed configuration) the process ends
  * instead of taking clients for a configuration that is no longer
- * meant. A process that has served and waits longer than max_idle ends;
- * the first one waits as long as the listener does. SIGTERM and SIGHUP
- * end the process only while it waits: one that comes after the accept
- * is dropped, so stopping the listener never loses a client.
+ * meant. The wait is at most a second, after which accept() is tried
+ * anyway: an exclusive wake-up may go to a process that has not yet run
+ * and then takes only one of two new clients, and the other must not
+ * wait for the next connection to be noticed. A process that has served
+ * and waits longer than max_idle ends; the first one waits as long as
+ * the listener does. SIGTERM and SIGHUP end the process only while it
+ * waits: one that comes after the accept is dropped, so stopping the
+ * listener never loses a client.
  */
 static void __attribute__((noreturn))
 session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
@@ -442,6 +446,7 @@ session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
 	struct epoll_event ev, got[2];
 	struct pollfd pfd;
 	struct smtpd_client cl;
+	struct timespec since, now;
 	sigset_t hold, waiting;
 	long uses = 0;
 	int ep, fd, n, i, gone, null;
@@ -470,17 +475,16 @@ session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 		_exit(EX_OSERR);
 	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &since);
 		for (;;) {
 			if (stop_listening)
 				_exit(0);
-			n = epoll_pwait(ep, got, 2, uses > 0 ? (int)idle_ms : -1, &waiting);
+			n = epoll_pwait(ep, got, 2, 1000, &waiting);
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
 				_exit(EX_OSERR);
 			}
-			if (n == 0)
-				_exit(0);	/* idle for max_idle */
 			for (i = 0, gone = 0; i < n; i++)
 				if (got[i].data.fd == alive)
 					gone = 1;
@@ -488,6 +492,10 @@ session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
 				_exit(0);
 			if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 				break;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (uses > 0 && (now.tv_sec - since.tv_sec) * 1000L +
+			    (now.tv_nsec - since.tv_nsec) / 1000000L >= idle_ms)
+				_exit(0);	/* idle for max_idle */
 			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN &&
 			    errno != EWOULDBLOCK) {
 				/* out of descriptors or memory: not in a tight loop */
@@ -544,7 +552,7 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 	struct sigaction sa;
 	struct pollfd pfd;
 	struct timespec ts;
-	sigset_t chld, polling;
+	sigset_t chld, polling, before;
 	struct status_msg msg[64];
 	long limit, max_use, idle_ms, served = 0, left, j;
 	struct timespec last, now;
@@ -562,8 +570,11 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 	/* a reset connection must not leave accept() waiting for the next */
 	if ((fd = fcntl(0, F_GETFL)) >= 0)
 		(void)fcntl(0, F_SETFL, fd | O_NONBLOCK);
+	/* status: the listener reads without blocking; a session process's
+	 * write blocks rather than lose a message when the pipe is full */
 	if ((lfd = fcntl(0, F_DUPFD_CLOEXEC, 3)) < 0 ||
-	    pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(status, O_CLOEXEC) < 0 ||
+	    fcntl(status[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    pipe2(alive, O_CLOEXEC) < 0)
 		refuse(EX_OSERR, "cannot make the session processes' descriptors");
 	memset(&sa, 0, sizeof(sa));
@@ -572,11 +583,17 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_chld;
 	sigaction(SIGCHLD, &sa, NULL);
-	/* SIGCHLD only interrupts the wait: none is missed between reap and it */
+	/* these signals come only during the wait: none is missed between
+	 * the loop's checks and it */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &polling);
+	sigaddset(&chld, SIGTERM);
+	sigaddset(&chld, SIGHUP);
+	sigprocmask(SIG_BLOCK, &chld, &before);
+	polling = before;
 	sigdelset(&polling, SIGCHLD);
+	sigdelset(&polling, SIGTERM);
+	sigdelset(&polling, SIGHUP);
 	/* descriptor 2 may be the listening socket too: nothing goes there */
 	if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
 		if (fd != 2) {
@@ -643,17 +660,16 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 		}
 	}
 out:
-	/* the waiting ones end now; the busy ones when their client leaves */
-	for (j = 0; j < children; j++)
-		if (kids[j].idle)
-			kill(kids[j].pid, SIGTERM);
+	/* with alive closed, the waiting ones end now and the busy ones when
+	 * their client leaves: none is signalled, since one that looks idle
+	 * here may have just taken a client */
 	close(alive[1]);
 	close(alive[0]);
 	close(status[0]);
 	close(status[1]);
 	close(lfd);
 	reap(&lost);
-	sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	sigprocmask(SIG_SETMASK, &before, NULL);
 	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
 		ru.ru_maxrss = 0;
 	log_info("stopped listening after %ld sessions (largest session process %ld KB)",

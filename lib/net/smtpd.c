@@ -239,9 +239,9 @@ sasl_read(struct smtpd_session *s, const char *challenge, struct str *out)
 	return r < 0 ? -1 : 0;
 }
 
-/* cmd_auth - AUTH PLAIN / LOGIN, after STARTTLS only */
+/* auth - AUTH PLAIN / LOGIN, after STARTTLS only */
 static void
-cmd_auth(struct smtpd_session *s, char *arg)
+auth(struct smtpd_session *s, char *arg)
 {
 	struct str resp = STR_INIT, user = STR_INIT, pass = STR_INIT;
 	char *mech = arg, *init, *p, buf[LOG_CLEAN_MAX + 1];
@@ -334,6 +334,15 @@ out:
 	str_free(&resp);
 	str_free(&user);
 	str_free(&pass);
+}
+
+/* cmd_auth - AUTH, then the command line (an initial response) wiped */
+static void
+cmd_auth(struct smtpd_session *s, char *arg)
+{
+	auth(s, arg);
+	if (s->line.s != NULL)
+		explicit_bzero(s->line.s, s->line.cap);
 }
 
 /* path_arg - the text after "FROM:" / "TO:", or NULL */

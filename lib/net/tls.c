@@ -328,7 +328,10 @@ tls_server_new(const char *cert, const char *key, struct str *err)
 		tls_error_text(err, "cannot set up the TLS context", 0);
 		goto fail;
 	}
-	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* a session process serves more than one client: decrypted
+	 * records do not stay in OpenSSL's buffers */
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_CLEANSE_PLAINTEXT);
 	if (!SSL_CTX_use_certificate_chain_file(ctx, cert)) {
 		util_snprintf(what, sizeof(what), "cannot load certificate %s",
 		    cert);
