@@ -16,14 +16,14 @@
 # that was there (postfix, say).
 # /etc/mailname, /etc/aliases and users made for the test are restored or
 # removed at the end. Services are not started (policy-rc.d). Loopback
-# ports: PH_DEB_PORT (default 47001, nothing listens: the smarthost that
+# ports: PH_DEB_PORT (default 27001, nothing listens: the smarthost that
 # holds remote mail) and PH_DEB_PORT + 24 (t/installed.sh's smarthost).
 # Prints PASS:/FAIL: lines and last "N passed, N failed"; exits 0 when
 # all passed, 1 otherwise, 77 when it cannot run.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 deb=${1:-}
-port=${PH_DEB_PORT:-47001}
+port=${PH_DEB_PORT:-27001}
 np=0 nf=0
 pass() { echo "PASS: debinstalled: $*"; np=$((np + 1)); }
 fail() { echo "FAIL: debinstalled: $*"; nf=$((nf + 1)); }

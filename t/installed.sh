@@ -16,7 +16,7 @@ SBIN=${PH_SBINDIR:-$prefix/sbin} BIN=${PH_BINDIR:-$prefix/bin}
 CONF=${PH_CONF:-$prefix/etc/posthorn/posthorn.conf}
 SPOOL=${PH_SPOOL:-$prefix/var/spool/posthorn}
 label=${PH_LABEL:-installed}
-sasl_port=${PH_SASL_PORT:-42125}
+sasl_port=${PH_SASL_PORT:-22125}
 p=0 f=0
 pass() { echo "PASS: $label: $*"; p=$((p + 1)); }
 fail() { echo "FAIL: $label: $*"; f=$((f + 1)); }

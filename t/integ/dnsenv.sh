@@ -10,7 +10,7 @@
 #                            is signed and DIR/trust-anchor.ds holds its DS
 #   dns_stop DIR             stops that unbound by its PID
 #
-# Ports (loopback only): PH_DNS_PORT (default 41053) is unbound; it is
+# Ports (loopback only): PH_DNS_PORT (default 21053) is unbound; it is
 # bound without SO_REUSEPORT, so that a second server on the same port
 # fails to start instead of sharing the queries with the first;
 # PH_DNS_DEAD_PORT (default PH_DNS_PORT + 1) must have no listener: the
@@ -62,7 +62,7 @@
 #   (not confirmed: its address is .12), 127.0.0.4 -> nohost.example.test
 #   (NXDOMAIN), 127.0.0.5 -> x.broken.test (SERVFAIL)
 
-PH_DNS_PORT=${PH_DNS_PORT:-41053}
+PH_DNS_PORT=${PH_DNS_PORT:-21053}
 PH_DNS_DEAD_PORT=${PH_DNS_DEAD_PORT:-$((PH_DNS_PORT + 1))}
 
 # dns_tool NAME: the path of NAME on PATH or in an sbin directory

@@ -5,6 +5,10 @@
 #   PASS: <test>: <what>      FAIL: <test>: <what>
 # A check that cannot run here says so: SKIP: <test>: <what> (why).
 # It exits 0 when everything passed, 1 otherwise, 77 to skip it all.
+# Servers that tests start listen on loopback ports below 32768, outside
+# Linux's ephemeral range (ip_local_port_range), so that no client
+# connection of another test can be holding the port; each script names
+# its ports and an environment variable to move them.
 set -u
 T=$(basename "$0" .sh)
 FAILED=0

@@ -8,8 +8,8 @@
 # confirmation, welcome) works and the new member gets the next post; a
 # bounce of one subscriber's copy goes back to mlmmj. runq is run by hand
 # between the steps.
-# port: PH_LISTS_SMTPD_PORT (default 45027), smtpd under tcpserver
-PORT=${PH_LISTS_SMTPD_PORT:-45027}
+# port: PH_LISTS_SMTPD_PORT (default 25027), smtpd under tcpserver
+PORT=${PH_LISTS_SMTPD_PORT:-25027}
 . "$SRCDIR/t/integ/lib.sh"
 [ -x /usr/bin/mlmmj-receive ] && [ -x /usr/bin/mlmmj-send ] ||
 	skip "$T: mlmmj is not installed"

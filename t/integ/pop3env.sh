@@ -9,8 +9,8 @@
 #   pop3_stop         stops it by its pid
 #   pop3_put USER N [SIZE]  N messages into USER's Maildir/new
 #   pop3_count USER   messages left in USER's mailbox
-POP_PORT=${PH_POP_PORT:-43000}
-POPS_PORT=${PH_POPS_PORT:-43001}
+POP_PORT=${PH_POP_PORT:-23000}
+POPS_PORT=${PH_POPS_PORT:-23001}
 PD=$D/dovecot
 
 pop3_start() {

@@ -258,7 +258,7 @@ else
 fi
 
 # 12. hostile and broken servers: a clean error, nothing half queued
-HP=${PH_POP_HOSTILE_PORT:-43010}
+HP=${PH_POP_HOSTILE_PORT:-23010}
 hostile() {	# hostile MODE WANT-RC WHAT
 	drain
 	rm -f "$HOME/.popfetch/h.state" "$D/ready"

@@ -7,9 +7,9 @@
 # 7-bit server, SMTPUTF8, SIZE, a dropped connection in DATA, a server
 # that hangs, HELO fallback, DSN passed on or relayed, connection reuse,
 # IDN, dot-stuffing and line ends on the wire, expiry.
-# ports: 42025-42026 (receivers), 42053-42054 (unbound, and a dead one)
-P=${PH_SMTP_PORT:-42025}
-DNSP=${PH_SMTP_DNS_PORT:-42053}
+# ports: 22025-22026 (receivers), 22053-22054 (unbound, and a dead one)
+P=${PH_SMTP_PORT:-22025}
+DNSP=${PH_SMTP_DNS_PORT:-22053}
 export PH_DNS_PORT=$DNSP
 . "$SRCDIR/t/integ/lib.sh"
 . "$SRCDIR/t/integ/dnsenv.sh"

@@ -3,9 +3,9 @@
 # zone (a TLSA match, a mismatch, no TLSA), implicit TLS to a smarthost,
 # XOAUTH2 and OAUTHBEARER with a token command, IPv6 and inet_protocols,
 # and a dead destination that must not hold the others.
-# ports: 42225-42227 (receivers), 42253-42254 (unbound, and a dead one)
-P=${PH_SMTP2_PORT:-42225}
-export PH_DNS_PORT=${PH_SMTP2_DNS_PORT:-42253}
+# ports: 22225-22227 (receivers), 22253-22254 (unbound, and a dead one)
+P=${PH_SMTP2_PORT:-22225}
+export PH_DNS_PORT=${PH_SMTP2_DNS_PORT:-22253}
 export PH_TLSA_PORT=$P
 . "$SRCDIR/t/integ/lib.sh"
 . "$SRCDIR/t/integ/dnsenv.sh"

@@ -7,10 +7,10 @@
 # smuggling variants, dot-unstuffing, STARTTLS injection, AUTH, limits
 # (size, recipients, errors, line length, timeouts, session time), early
 # talkers, a spool failure, sendmail -bs.
-# ports: 45025 (tcpserver), 45026 (openbsd-inetd), 45027 (openbsd-inetd "wait")
-TCPSP=${PH_SMTPD_TCPSERVER_PORT:-45025}
-INETP=${PH_SMTPD_INETD_PORT:-45026}
-WAITP=${PH_SMTPD_INETD_WAIT_PORT:-45027}
+# ports: 25025 (tcpserver), 25026 (openbsd-inetd), 25027 (openbsd-inetd "wait")
+TCPSP=${PH_SMTPD_TCPSERVER_PORT:-25025}
+INETP=${PH_SMTPD_INETD_PORT:-25026}
+WAITP=${PH_SMTPD_INETD_WAIT_PORT:-25027}
 . "$SRCDIR/t/integ/lib.sh"
 command -v openssl > /dev/null || skip "$T: openssl is not installed"
 

@@ -10,12 +10,12 @@
 # inetd, and over two pipes. Injection: plain text sent just before the
 # handshake, in the same write as the last plain reply, is never read.
 #
-# Ports: TLS_PORT_BASE (default 40100) up to TLS_PORT_BASE+19.
+# Ports: TLS_PORT_BASE (default 20100) up to TLS_PORT_BASE+19.
 . "$SRCDIR/t/integ/lib.sh"
 command -v openssl > /dev/null 2>&1 || skip "$T: no openssl"
 PROBE=$BUILD/t/integ/tlsprobe
 [ -x "$PROBE" ] || { fail "tlsprobe not built"; finish; }
-BASE=${TLS_PORT_BASE:-40100}
+BASE=${TLS_PORT_BASE:-20100}
 
 D=$(mktemp -d /tmp/posthorn-tls.XXXXXX)
 PIDS=
