@@ -444,7 +444,6 @@ session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
     long max_use, long idle_ms)
 {
 	struct epoll_event ev, got[2];
-	struct pollfd pfd;
 	struct smtpd_client cl;
 	struct timespec since, now;
 	sigset_t hold, waiting;
@@ -522,12 +521,8 @@ session_proc(struct smtpd_conf *c, int lfd, int status, int alive,
 			_exit(EX_OSERR);
 		if (++uses >= max_use)
 			_exit(0);
+		/* a listener that has gone meanwhile: the wait sees alive end */
 		sigprocmask(SIG_BLOCK, &hold, NULL);
-		listening = 1;
-		pfd.fd = alive;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) != 0)
-			_exit(0);	/* the listener has gone */
 		tell(status, ST_IDLE);
 	}
 }
@@ -601,7 +596,7 @@ listen_loop(struct smtpd_conf *c, struct watch *w, size_t nw)
 			close(fd);
 		}
 	}
-	log_info("listening for connections (limit %ld sessions, %ld per process, idle %lds)",
+	log_info("listening for connections (limit %ld processes, %ld clients each, idle %lds)",
 	    limit, max_use, idle_ms / 1000);
 	clock_gettime(CLOCK_MONOTONIC, &last);
 	while (!stop_listening) {
