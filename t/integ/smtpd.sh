@@ -412,9 +412,11 @@ print('OK')" "$WAITP" "$ME@$L" > "$D/out.waitheld" 2>&1 &
 		printf 'Subject: w11\n\nvia.wait.11\n' | srv "$WAITP" "" "$ME@$L" > "$D/out.wait11" 2>&1
 		check "inetd wait: the next client starts a new one" grep -q '^OK' "$D/out.wait11"
 		# one session process at a time (smtpd_process_limit = 1): every
-		# client meets the same process until it has served max_use (3);
-		# an authenticated client's rights are gone for the next one
-		printf '%s\n' "smtpd_process_limit = 1" "max_use = 3" \
+		# client meets the same process until it has served max_use (5);
+		# an authenticated client's rights are gone for the next one, and
+		# a client that breaks off in DATA or sends garbage leaves nothing
+		# behind for the one after it
+		printf '%s\n' "smtpd_process_limit = 1" "max_use = 5" \
 			"smtpd_tls_cert_file = $D/tls/server-rsa.crt" \
 			"smtpd_tls_key_file = $D/tls/server-rsa.key" \
 			"smtpd_sasl_auth_enable = yes" "smtpd_sasl_password_file = $D/users" >> "$W"
@@ -424,6 +426,26 @@ print('OK')" "$WAITP" "$ME@$L" > "$D/out.waitheld" 2>&1 &
 		printf 'Subject: u1\n\nuse1\n' | wdrive --tls "$D/tls/ca.crt" --auth alice:s3cret \
 			s@client.example x@other.example > "$D/out.use1" 2>&1
 		printf 'Subject: u2\n\nuse2\n' | wdrive --tls "$D/tls/ca.crt" s@client.example x@other.example > "$D/out.use2" 2>&1
+		qb=$(queued_msgs)
+		rawc() { "$PY" -c "import socket,sys,time
+s = socket.socket(); s.bind(('127.0.0.3', 0)); s.connect(('127.0.0.1', int(sys.argv[1]))); s.settimeout(10)
+got = s.recv(512)
+s.sendall(sys.argv[2].encode('latin-1').decode('unicode_escape').encode('latin-1').replace(b'@NUL@', b'\0') + b'x' * int(sys.argv[3])
+    + (sys.argv[4] if len(sys.argv) > 4 else '').encode().decode('unicode_escape').encode('latin-1'))
+time.sleep(0.5)
+s.settimeout(0.5)
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except OSError:
+    pass
+print(got.decode('latin-1'))
+s.close()" "$@"; }
+		rawc "$WAITP" "EHLO c\r\nMAIL FROM:<s@client.example>\r\nRCPT TO:<$ME@$L>\r\nDATA\r\nSubject: cut\r\n\r\nbroken.off.in.data " 100000 > "$D/out.usecut" 2>&1
+		rawc "$WAITP" "EHLO c\r\nMAIL FROM:<s@@NUL@x>\r\n" 10000000 "\r\nQUIT\r\n" > "$D/out.usejunk" 2>&1
 		printf 'Subject: u3\n\nuse3\n' | wdrive s@client.example "$ME@$L" > "$D/out.use3" 2>&1
 		printf 'Subject: u4\n\nuse4\n' | wdrive s@client.example "$ME@$L" > "$D/out.use4" 2>&1
 		upids=$(tail -n +$((lb + 1)) "$D/log" | grep -F 'connect from unknown[127.0.0.3]' | grep -v disconnect |
@@ -431,11 +453,15 @@ print('OK')" "$WAITP" "$ME@$L" > "$D/out.waitheld" 2>&1 &
 		check "max_use: an authenticated client relays" grep -q '^OK' "$D/out.use1"
 		check "max_use: the next client in the same process does not (554 5.7.1)" \
 			grep -q '554.*5.7.1' "$D/out.use2"
+		check "max_use: a client cut off in DATA got its 354" grep -q '^354 ' "$D/out.usecut"
+		check "max_use: garbage (NUL, a 10 MB line) answered 500" grep -q '^500 5.5.2' "$D/out.usejunk"
+		check "max_use: nothing of the cut-off message queued" \
+			sh -c "[ \$(find '$D/spool/queue' -name '*.env' | wc -l) = $((qb + 2)) ] && ! grep -rq broken.off.in.data '$D/spool/queue'"
 		check "max_use: clients 3 and 4 accepted" sh -c "grep -q '^OK' '$D/out.use3' && grep -q '^OK' '$D/out.use4'"
-		check "max_use: the first three clients met one process" \
-			[ "$(echo "$upids" | head -n 3 | sort -u | wc -l)" = 1 -a "$(echo "$upids" | wc -l)" = 4 ]
-		check "max_use: the fourth met a new one" \
-			[ "$(echo "$upids" | sed -n 4p)" != "$(echo "$upids" | sed -n 1p)" ]
+		check "max_use: the first five clients, two of them broken, met one process" \
+			[ "$(echo "$upids" | head -n 5 | sort -u | wc -l)" = 1 -a "$(echo "$upids" | wc -l)" = 6 ]
+		check "max_use: the sixth met a new one" \
+			[ "$(echo "$upids" | sed -n 6p)" != "$(echo "$upids" | sed -n 1p)" ]
 		# a broken configuration: every client gets 421, none waits forever
 		echo "smtpd_timeout = soon" >> "$W"
 		sleep 1.5
